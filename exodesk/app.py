@@ -1,0 +1,89 @@
+"""Composition root: builds the library, the event hub and the main window, and runs Qt."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from exodesk import APP_ID, APP_NAME, __version__
+from exodesk.default_library import ensure_default_library
+from exodesk.storage.errors import LibraryError
+from exodesk.storage.library import Library
+
+log = logging.getLogger(__name__)
+
+SCREENSHOT_SIZE = (1360, 820)
+
+
+def _application():  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    return app
+
+
+def open_library(path: Path) -> Library:
+    library = Library.open(path)
+    try:
+        ensure_default_library(library)
+    except BaseException:
+        library.close()
+        raise
+    return library
+
+
+def build_main_window(library: Library):  # type: ignore[no-untyped-def]
+    from exodesk.ui.events import LibraryEvents
+    from exodesk.ui.main_window import MainWindow
+
+    events = LibraryEvents()
+    window = MainWindow(library, events)
+    events.setParent(window)
+    return window
+
+
+def run_gui(
+    library_path: Path, screenshot: Path | None = None, files: Sequence[Path] = ()
+) -> int:
+    """Open the main window on ``library_path``; with ``screenshot``, save a PNG and exit."""
+    from PySide6.QtWidgets import QMessageBox
+
+    app = _application()
+    try:
+        library = open_library(library_path)
+    except LibraryError as error:
+        log.error("cannot open library: %s", error)
+        print(f"exodesk: error: {error}", file=sys.stderr)
+        if screenshot is None:
+            QMessageBox.critical(None, APP_NAME, str(error))
+        return 1
+    window = build_main_window(library)
+    try:
+        if screenshot is not None:
+            return save_screenshot(app, window, Path(screenshot))
+        window.show()
+        return int(app.exec())
+    finally:
+        library.close()
+
+
+def save_screenshot(app, window, path: Path) -> int:  # type: ignore[no-untyped-def]
+    """Render the main window as a user first sees it, with the first article selected."""
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    if window.works_model.rowCount():
+        window.select_rows([0])
+    for _ in range(5):
+        app.processEvents()
+    ok = window.grab().save(str(path))
+    window.close()
+    if not ok:
+        print(f"exodesk: error: could not write the screenshot to {path}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,441 @@
+"""``Library``: the one object the rest of exodesk uses to read and write a library.
+
+Every public method is one transaction. Writes run under BEGIN IMMEDIATE and re-index the
+full-text rows of exactly the works they touched before committing, so a reader never
+sees the index out of step. Errors of the environment (locked, read-only, damaged file)
+come out as ``LibraryError`` subclasses with a message naming the file; the library is
+left as it was, because the transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, exc, insert, select
+
+from exodesk.core.identifiers import InvalidIdentifier, parse_identifier
+from exodesk.core.query import WorkQuery
+from exodesk.core.records import Note, Source, Tag, Work, WorkRecord, WorkRow
+from exodesk.storage import fts, listing, notes, tags, works
+from exodesk.storage.engine import BUSY_TIMEOUT_MS, WRITE_OPTION, create_library_engine
+from exodesk.storage.errors import (
+    ConflictError,
+    LibraryBusyError,
+    LibraryError,
+    NotALibraryError,
+    NotFoundError,
+)
+from exodesk.storage.listing import SidebarCounts
+from exodesk.storage.migrate import upgrade_library
+from exodesk.storage.schema import citation_sources, citations, tracked_reviews
+from exodesk.storage.schema import works as works_table
+from exodesk.storage.sql import chunks, placeholders
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    work_id: int
+    created: bool
+    filled: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CitingImport:
+    review: UpsertResult
+    citing: tuple[UpsertResult, ...]
+    new_edges: int
+
+    @property
+    def added(self) -> int:
+        return sum(result.created for result in self.citing)
+
+
+class Library:
+    """A library file (SQLite), migrated to the current schema on open."""
+
+    def __init__(self, engine: Engine, path: Path | None) -> None:
+        self.engine = engine
+        self.path = path
+        self.backup_path: Path | None = None
+
+    # -- opening -----------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Library:
+        path = Path(path).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise LibraryError(f"Cannot create the folder for {path}: {error}", path) from error
+        _check_sqlite_header(path)
+        engine = create_library_engine(path, busy_timeout_ms)
+        library = cls(engine, path)
+        try:
+            with library._translated_errors():
+                library.backup_path = upgrade_library(engine, path)
+        except BaseException:
+            engine.dispose()
+            raise
+        return library
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- transactions --------------------------------------------------------------------
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except exc.IntegrityError as error:
+            raise ConflictError(f"The change breaks a rule of the library: {error.orig}") from error
+        except exc.OperationalError as error:
+            raise _environment_error(error, self.path) from error
+        except exc.DatabaseError as error:
+            if type(error.orig) is not sqlite3.DatabaseError:
+                raise
+            raise NotALibraryError(
+                f"{self.path} is damaged or is not an exodesk library ({error.orig}).", self.path
+            ) from error
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._translated_errors(), self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with (
+            self._translated_errors(),
+            self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection,
+            connection.begin(),
+        ):
+            yield connection
+
+    # -- works ---------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        with self._read() as connection:
+            return connection.exec_driver_sql("SELECT count(*) FROM works").scalar_one() == 0
+
+    def add_work(self, record: WorkRecord, source: Source = Source.USER) -> int:
+        with self._write() as connection:
+            work_id = works.insert_work(connection, works.validated(record), source)
+            fts.reindex(connection, [work_id])
+            return work_id
+
+    def upsert_work(self, record: WorkRecord, source: Source) -> UpsertResult:
+        """Add the work, or fill the empty fields of the stored work with its identifiers."""
+        with self._write() as connection:
+            return self._upsert(connection, works.validated(record), source)
+
+    def _upsert(self, connection: Connection, record: WorkRecord, source: Source) -> UpsertResult:
+        found = works.find_work_id(connection, doi=record.doi, pmid=record.pmid, pmcid=record.pmcid)
+        if found is None:
+            work_id = works.insert_work(connection, record, source)
+            fts.reindex(connection, [work_id])
+            return UpsertResult(work_id, created=True)
+        filled = works.merge_into(connection, found, record, source)
+        if filled:
+            fts.reindex(connection, [found])
+        return UpsertResult(found, created=False, filled=tuple(filled))
+
+    def get_work(self, work_id: int) -> Work:
+        with self._read() as connection:
+            return works.get_work(connection, work_id)
+
+    def update_fields(
+        self, work_id: int, changes: Mapping[str, Any], source: Source = Source.USER
+    ) -> None:
+        with self._write() as connection:
+            works.update_fields(connection, work_id, changes, source)
+            fts.reindex(connection, [work_id])
+
+    def find_work_id(self, *, doi: str = "", pmid: str = "", pmcid: str = "") -> int | None:
+        with self._read() as connection:
+            return works.find_work_id(connection, doi=doi, pmid=pmid, pmcid=pmcid)
+
+    def resolve_item(self, item: str) -> int:
+        """A work named by its id, DOI, PMID or PMCID (as typed on the command line).
+
+        Plain digits are tried as a PMID first, then as an id; ``id:N`` or ``#N`` always
+        means the id. Raises NotFoundError with the item in the message.
+        """
+        text = item.strip()
+        explicit = text.removeprefix("id:").removeprefix("#")
+        if explicit != text and explicit.isdigit():
+            return self._existing_id(int(explicit), item)
+        try:
+            kind, value = parse_identifier(text)
+        except InvalidIdentifier:
+            raise NotFoundError(f"{item!r} is not a work id, DOI, PMID or PMCID.") from None
+        found = self.find_work_id(**{kind: value})
+        if found is not None:
+            return found
+        if kind == "pmid":
+            return self._existing_id(int(value), item)
+        raise NotFoundError(f"No work in the library has the {kind.upper()} {value}.")
+
+    def _existing_id(self, work_id: int, item: str) -> int:
+        with self._read() as connection:
+            exists = connection.exec_driver_sql(
+                "SELECT 1 FROM works WHERE id = ?", (work_id,)
+            ).first()
+        if exists is None:
+            raise NotFoundError(f"No work in the library matches {item!r}.")
+        return work_id
+
+    def set_read(self, work_ids: Sequence[int], value: bool = True) -> None:
+        with self._write() as connection:
+            works.set_flag(connection, work_ids, "is_read", value)
+
+    def set_starred(self, work_ids: Sequence[int], value: bool = True) -> None:
+        with self._write() as connection:
+            works.set_flag(connection, work_ids, "starred", value)
+
+    # -- reviews and citations -----------------------------------------------------------
+    def tracked_review_id(self) -> int | None:
+        with self._read() as connection:
+            return connection.execute(
+                select(tracked_reviews.c.work_id).order_by(tracked_reviews.c.added_at).limit(1)
+            ).scalar()
+
+    def track_review(self, work_id: int) -> None:
+        with self._write() as connection:
+            known = connection.execute(
+                select(tracked_reviews.c.work_id).where(tracked_reviews.c.work_id == work_id)
+            ).first()
+            if known is None:
+                connection.execute(
+                    insert(tracked_reviews).values(work_id=work_id, added_at=works.now())
+                )
+
+    def add_citation(self, citing_id: int, cited_id: int, source: str) -> bool:
+        """Record that ``citing_id`` cites ``cited_id`` as reported by ``source``.
+
+        Returns True when the edge is new. Reporting a known edge again only adds the source.
+        """
+        with self._write() as connection:
+            return _add_citation(connection, citing_id, cited_id, source)
+
+    def add_review_with_citing(
+        self,
+        review: WorkRecord,
+        citing: Sequence[WorkRecord],
+        source: Source,
+        edge_source: str,
+    ) -> CitingImport:
+        """Store a review and the works citing it in one transaction, matching known works.
+
+        The review becomes tracked; each citing work gets an edge reported by
+        ``edge_source``. Reading the same data again adds nothing twice.
+        """
+        with self._write() as connection:
+            review_result = self._upsert(connection, works.validated(review), source)
+            if (
+                connection.execute(
+                    select(tracked_reviews.c.work_id).where(
+                        tracked_reviews.c.work_id == review_result.work_id
+                    )
+                ).first()
+                is None
+            ):
+                connection.execute(
+                    insert(tracked_reviews).values(
+                        work_id=review_result.work_id, added_at=works.now()
+                    )
+                )
+            results = []
+            new_edges = 0
+            for record in citing:
+                result = self._upsert(connection, works.validated(record), source)
+                results.append(result)
+                new_edges += _add_citation(
+                    connection, result.work_id, review_result.work_id, edge_source
+                )
+            return CitingImport(review_result, tuple(results), new_edges)
+
+    def citation_sources(self, citing_id: int, cited_id: int) -> list[str]:
+        with self._read() as connection:
+            return list(
+                connection.execute(
+                    select(citation_sources.c.source)
+                    .where(
+                        citation_sources.c.citing_id == citing_id,
+                        citation_sources.c.cited_id == cited_id,
+                    )
+                    .order_by(citation_sources.c.first_seen)
+                ).scalars()
+            )
+
+    def citing_counts_by_year(self, review_id: int) -> dict[int | None, int]:
+        with self._read() as connection:
+            return listing.citing_counts_by_year(connection, review_id)
+
+    # -- the table and sidebar -------------------------------------------------------------
+    def query_work_ids(self, query: WorkQuery) -> array[int]:
+        with self._read() as connection:
+            return listing.query_work_ids(connection, query)
+
+    def count_works(self, query: WorkQuery) -> int:
+        with self._read() as connection:
+            return listing.count_works(connection, query)
+
+    def fetch_rows(self, work_ids: Sequence[int]) -> dict[int, WorkRow]:
+        with self._read() as connection:
+            return listing.fetch_rows(connection, work_ids)
+
+    def sidebar_counts(self) -> SidebarCounts:
+        with self._read() as connection:
+            return listing.sidebar_counts(connection)
+
+    # -- tags ------------------------------------------------------------------------------
+    def list_tags(self) -> list[Tag]:
+        with self._read() as connection:
+            return tags.list_tags(connection)
+
+    def find_tag(self, name: str) -> Tag | None:
+        with self._read() as connection:
+            return tags.find_tag(connection, name)
+
+    def create_tag(self, name: str, color: str | None = None) -> Tag:
+        with self._write() as connection:
+            return tags.create_tag(connection, name, color)
+
+    def tag_works(self, name: str, work_ids: Sequence[int]) -> Tag:
+        """Tag the works with the named tag, creating it if needed (case-insensitive)."""
+        with self._write() as connection:
+            self._check_works_exist(connection, work_ids)
+            tag = tags.get_or_create_tag(connection, name)
+            fts.reindex(connection, tags.link(connection, tag.id, work_ids))
+            return tags.get_tag(connection, tag.id)
+
+    def untag_works(self, tag_id: int, work_ids: Sequence[int]) -> None:
+        with self._write() as connection:
+            tags.get_tag(connection, tag_id)
+            fts.reindex(connection, tags.unlink(connection, tag_id, work_ids))
+
+    def rename_tag(self, tag_id: int, new_name: str) -> None:
+        with self._write() as connection:
+            tags.rename(connection, tag_id, new_name)
+            fts.reindex(connection, tags.works_with_tag(connection, tag_id))
+
+    def recolor_tag(self, tag_id: int, color: str) -> None:
+        with self._write() as connection:
+            tags.recolor(connection, tag_id, color)
+
+    def merge_tags(self, source_ids: Sequence[int], target_id: int) -> None:
+        with self._write() as connection:
+            fts.reindex(connection, tags.merge(connection, source_ids, target_id))
+
+    def delete_tag(self, tag_id: int) -> None:
+        with self._write() as connection:
+            fts.reindex(connection, tags.delete_tag(connection, tag_id))
+
+    @staticmethod
+    def _check_works_exist(connection: Connection, work_ids: Sequence[int]) -> None:
+        ids = list(dict.fromkeys(work_ids))
+        found = 0
+        for chunk in chunks(ids):
+            found += connection.exec_driver_sql(
+                f"SELECT count(*) FROM works WHERE id IN ({placeholders(chunk)})", tuple(chunk)
+            ).scalar_one()
+        if found != len(ids):
+            raise NotFoundError("Some of the works named no longer exist.")
+
+    # -- notes -----------------------------------------------------------------------------
+    def list_notes(self, work_id: int) -> list[Note]:
+        with self._read() as connection:
+            return notes.list_notes(connection, work_id)
+
+    def add_note(self, work_id: int, body: str) -> Note:
+        with self._write() as connection:
+            note = notes.add_note(connection, work_id, body)
+            fts.reindex(connection, [work_id])
+            return note
+
+    def update_note(self, note_id: int, body: str) -> Note:
+        with self._write() as connection:
+            note = notes.update_note(connection, note_id, body)
+            fts.reindex(connection, [note.work_id])
+            return note
+
+    def delete_note(self, note_id: int) -> None:
+        with self._write() as connection:
+            note = notes.delete_note(connection, note_id)
+            fts.reindex(connection, [note.work_id])
+
+    # -- maintenance -----------------------------------------------------------------------
+    def delete_works(self, work_ids: Sequence[int]) -> None:
+        with self._write() as connection:
+            ids = list(work_ids)
+            for chunk in chunks(ids):
+                connection.execute(delete(works_table).where(works_table.c.id.in_(chunk)))
+            fts.reindex(connection, ids)
+
+    def fts_rows(self) -> dict[int, tuple[str, ...]]:
+        """The full-text index as stored, for checks and tests."""
+        with self._read() as connection:
+            return {
+                row[0]: tuple(row[1:])
+                for row in connection.exec_driver_sql(
+                    "SELECT rowid, title, authors, journal, abstract, keywords, tags, notes "
+                    "FROM works_fts"
+                )
+            }
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _add_citation(connection: Connection, citing_id: int, cited_id: int, source: str) -> bool:
+    stamp = works.now()
+    existing = connection.execute(
+        select(citations.c.citing_id).where(
+            citations.c.citing_id == citing_id, citations.c.cited_id == cited_id
+        )
+    ).first()
+    if existing is None:
+        connection.execute(
+            insert(citations).values(citing_id=citing_id, cited_id=cited_id, first_seen=stamp)
+        )
+    connection.execute(
+        insert(citation_sources)
+        .prefix_with("OR IGNORE")
+        .values(citing_id=citing_id, cited_id=cited_id, source=source, first_seen=stamp)
+    )
+    return existing is None
+
+
+def _check_sqlite_header(path: Path) -> None:
+    """Refuse a file that exists but is not SQLite before SQLite touches it."""
+    try:
+        if not path.exists() or path.stat().st_size == 0:
+            return
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        raise LibraryError(f"Cannot read {path}: {error.strerror or error}.", path) from error
+    if header != _SQLITE_HEADER:
+        raise NotALibraryError(
+            f"{path} is not an exodesk library (it is not an SQLite database); "
+            "it has been left unchanged.",
+            path,
+        )
+
+
+def _environment_error(error: exc.OperationalError, path: Path | None) -> LibraryError:
+    text = str(error.orig) if error.orig is not None else str(error)
+    name = path or "the library"
+    if "locked" in text or "busy" in text:
+        return LibraryBusyError(
+            f"{name} is locked by another program; close it and try again ({text}).", path
+        )
+    if "readonly" in text or "read-only" in text:
+        return LibraryError(f"{name} is read-only; exodesk cannot save changes ({text}).", path)
+    if isinstance(error.orig, sqlite3.DatabaseError) and "malformed" in text:
+        return NotALibraryError(f"{name} is damaged ({text}).", path)
+    return LibraryError(f"{name}: {text}", path)

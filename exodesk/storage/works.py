@@ -1,0 +1,303 @@
+"""Reading, inserting and merging works. Functions take an open connection; the caller
+(``Library``) owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import fields as dataclass_fields
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from exodesk.core.identifiers import doi_key, normalize_doi, normalize_pmcid, normalize_pmid
+from exodesk.core.records import (
+    BIBLIOGRAPHIC_FIELDS,
+    Author,
+    Source,
+    Work,
+    WorkRecord,
+    authors_display,
+)
+from exodesk.storage.errors import ConflictError, NotFoundError
+from exodesk.storage.schema import (
+    affiliations,
+    authors,
+    field_provenance,
+    work_terms,
+    works,
+)
+from exodesk.storage.sql import chunks, inserted_id
+from exodesk.storage.tags import tags_of_works
+
+#: Plain columns of ``works`` that map one-to-one onto ``WorkRecord`` fields.
+SCALAR_FIELDS: tuple[str, ...] = tuple(
+    name for name in BIBLIOGRAPHIC_FIELDS if name not in ("authors", "subjects", "keywords")
+)
+TERM_KINDS = {"subjects": "subject", "keywords": "keyword"}
+
+
+def now() -> datetime:
+    """Naive UTC: SQLite has no time zones, so every stored time is UTC by convention."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == ()
+
+
+def _column_values(record: WorkRecord) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(record, name) for name in SCALAR_FIELDS}
+    values["doi"] = record.doi or None
+    values["doi_key"] = doi_key(record.doi) if record.doi else None
+    values["pmid"] = record.pmid or None
+    values["pmcid"] = record.pmcid or None
+    return values
+
+
+def validated(record: WorkRecord) -> WorkRecord:
+    """Normalise the identifiers of a record; raises InvalidIdentifier on a bad one."""
+    return replace(
+        record,
+        doi=normalize_doi(record.doi) if record.doi else "",
+        pmid=normalize_pmid(record.pmid) if record.pmid else "",
+        pmcid=normalize_pmcid(record.pmcid) if record.pmcid else "",
+    )
+
+
+def find_work_id(
+    connection: Connection, *, doi: str = "", pmid: str = "", pmcid: str = ""
+) -> int | None:
+    """The stored work with one of these identifiers, tried in the order PMID, DOI, PMCID."""
+    probes = [
+        (works.c.pmid, pmid),
+        (works.c.doi_key, doi_key(doi) if doi else ""),
+        (works.c.pmcid, pmcid),
+    ]
+    for column, value in probes:
+        if value:
+            found = connection.execute(select(works.c.id).where(column == value)).scalar()
+            if found is not None:
+                return int(found)
+    return None
+
+
+def insert_work(connection: Connection, record: WorkRecord, source: Source) -> int:
+    stamp = now()
+    values = _column_values(record)
+    values.update(
+        authors_display=authors_display(record.authors),
+        needs_metadata=record.needs_metadata,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    work_id = inserted_id(connection.execute(insert(works).values(**values)))
+    _write_authors(connection, work_id, record.authors)
+    for field_name, kind in TERM_KINDS.items():
+        _write_terms(connection, work_id, kind, getattr(record, field_name))
+    filled = [name for name in BIBLIOGRAPHIC_FIELDS if not _is_empty(getattr(record, name))]
+    set_provenance(connection, work_id, filled, source, stamp)
+    return work_id
+
+
+def merge_into(
+    connection: Connection, work_id: int, record: WorkRecord, source: Source
+) -> list[str]:
+    """Fill the stored work's empty fields from ``record``; return the fields filled.
+
+    A field the user set is never touched, and a filled field is never overwritten here:
+    merging only adds what was missing. Identifier fields are skipped when the value is
+    already taken by another work, so a merge can never break uniqueness.
+    """
+    current = get_work(connection, work_id)
+    filled: list[str] = []
+    column_updates: dict[str, Any] = {}
+    for name in BIBLIOGRAPHIC_FIELDS:
+        new_value = getattr(record, name)
+        if _is_empty(new_value) or not _is_empty(getattr(current.record, name)):
+            continue
+        if current.provenance.get(name) is Source.USER:
+            continue
+        if name in ("doi", "pmid", "pmcid") and find_work_id(connection, **{name: new_value}):
+            continue
+        filled.append(name)
+        if name == "authors":
+            _write_authors(connection, work_id, new_value)
+            column_updates["authors_display"] = authors_display(new_value)
+        elif name in TERM_KINDS:
+            _write_terms(connection, work_id, TERM_KINDS[name], new_value)
+        else:
+            column_updates.update(_subset(_column_values(record), name))
+    if filled:
+        stamp = now()
+        if "title" in filled:
+            column_updates["needs_metadata"] = False
+        column_updates["updated_at"] = stamp
+        connection.execute(update(works).where(works.c.id == work_id).values(**column_updates))
+        set_provenance(connection, work_id, filled, source, stamp)
+    return filled
+
+
+def _subset(values: dict[str, Any], name: str) -> dict[str, Any]:
+    keys = {"doi": ("doi", "doi_key")}.get(name, (name,))
+    return {key: values[key] for key in keys}
+
+
+def update_fields(
+    connection: Connection, work_id: int, changes: Mapping[str, Any], source: Source
+) -> None:
+    """Set fields to new values (a user's edit); the fields are marked with ``source``."""
+    unknown = set(changes) - set(BIBLIOGRAPHIC_FIELDS)
+    if unknown:
+        raise ValueError(f"not a bibliographic field: {', '.join(sorted(unknown))}")
+    current = get_work(connection, work_id)
+    record = validated(replace(current.record, **changes))
+    for name in ("doi", "pmid", "pmcid"):
+        other = find_work_id(connection, **{name: getattr(record, name)})
+        if name in changes and getattr(record, name) and other not in (None, work_id):
+            raise ConflictError(f"Another work (id {other}) already has this {name.upper()}.")
+    stamp = now()
+    values = _column_values(record)
+    values.update(
+        authors_display=authors_display(record.authors),
+        needs_metadata=record.needs_metadata,
+        updated_at=stamp,
+    )
+    connection.execute(update(works).where(works.c.id == work_id).values(**values))
+    if "authors" in changes:
+        _write_authors(connection, work_id, record.authors)
+    for field_name, kind in TERM_KINDS.items():
+        if field_name in changes:
+            _write_terms(connection, work_id, kind, getattr(record, field_name))
+    set_provenance(connection, work_id, list(changes), source, stamp)
+
+
+def _write_authors(connection: Connection, work_id: int, people: Iterable[Author]) -> None:
+    connection.execute(delete(authors).where(authors.c.work_id == work_id))
+    for position, person in enumerate(people):
+        author_id = inserted_id(
+            connection.execute(
+                insert(authors).values(
+                    work_id=work_id,
+                    position=position,
+                    family=person.family,
+                    given=person.given,
+                    name=person.name,
+                    orcid=person.orcid,
+                )
+            )
+        )
+        if person.affiliations:
+            connection.execute(
+                insert(affiliations),
+                [
+                    {"author_id": author_id, "position": index, "text": text}
+                    for index, text in enumerate(person.affiliations)
+                ],
+            )
+
+
+def _write_terms(connection: Connection, work_id: int, kind: str, terms: Iterable[str]) -> None:
+    connection.execute(
+        delete(work_terms).where(work_terms.c.work_id == work_id, work_terms.c.kind == kind)
+    )
+    rows = [
+        {"work_id": work_id, "kind": kind, "position": index, "term": term}
+        for index, term in enumerate(dict.fromkeys(t.strip() for t in terms if t.strip()))
+    ]
+    if rows:
+        connection.execute(insert(work_terms), rows)
+
+
+def set_provenance(
+    connection: Connection,
+    work_id: int,
+    field_names: Iterable[str],
+    source: Source,
+    stamp: datetime,
+) -> None:
+    for name in field_names:
+        connection.execute(
+            field_provenance.delete().where(
+                field_provenance.c.work_id == work_id, field_provenance.c.field == name
+            )
+        )
+        connection.execute(
+            insert(field_provenance).values(
+                work_id=work_id, field=name, source=source.value, updated_at=stamp
+            )
+        )
+
+
+def get_work(connection: Connection, work_id: int) -> Work:
+    row = connection.execute(select(works).where(works.c.id == work_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"No work with id {work_id}.")
+    record_values = {
+        f.name: row[f.name] for f in dataclass_fields(WorkRecord) if f.name in SCALAR_FIELDS
+    }
+    for name in ("doi", "pmid", "pmcid"):
+        record_values[name] = record_values[name] or ""
+    terms: dict[str, list[str]] = {"subject": [], "keyword": []}
+    for kind, term in connection.execute(
+        select(work_terms.c.kind, work_terms.c.term)
+        .where(work_terms.c.work_id == work_id)
+        .order_by(work_terms.c.kind, work_terms.c.position)
+    ):
+        terms[kind].append(term)
+    record = WorkRecord(
+        **record_values,
+        authors=_read_authors(connection, work_id),
+        subjects=tuple(terms["subject"]),
+        keywords=tuple(terms["keyword"]),
+    )
+    provenance = {
+        name: Source(source)
+        for name, source in connection.execute(
+            select(field_provenance.c.field, field_provenance.c.source).where(
+                field_provenance.c.work_id == work_id
+            )
+        )
+    }
+    return Work(
+        id=work_id,
+        record=record,
+        is_read=bool(row["is_read"]),
+        starred=bool(row["starred"]),
+        needs_metadata=bool(row["needs_metadata"]),
+        tags=tags_of_works(connection, [work_id]).get(work_id, ()),
+        provenance=provenance,
+        created=row["created_at"],
+        updated=row["updated_at"],
+    )
+
+
+def _read_authors(connection: Connection, work_id: int) -> tuple[Author, ...]:
+    rows = connection.execute(
+        select(authors).where(authors.c.work_id == work_id).order_by(authors.c.position)
+    ).mappings()
+    people = []
+    for row in rows:
+        texts = connection.execute(
+            select(affiliations.c.text)
+            .where(affiliations.c.author_id == row["id"])
+            .order_by(affiliations.c.position)
+        ).scalars()
+        people.append(
+            Author(
+                family=row["family"],
+                given=row["given"],
+                name=row["name"],
+                orcid=row["orcid"],
+                affiliations=tuple(texts),
+            )
+        )
+    return tuple(people)
+
+
+def set_flag(connection: Connection, work_ids: Iterable[int], column: str, value: bool) -> None:
+    if column not in ("is_read", "starred"):
+        raise ValueError(column)
+    for chunk in chunks(work_ids):
+        connection.execute(update(works).where(works.c.id.in_(chunk)).values({column: value}))

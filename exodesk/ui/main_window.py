@@ -1,0 +1,405 @@
+"""The main window: sidebar | review summary or citing-articles table | detail pane."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk import APP_NAME, __version__
+from exodesk.core.query import Scope, WorkQuery
+from exodesk.storage.library import Library
+from exodesk.ui.detail_pane import DetailPane
+from exodesk.ui.events import LibraryEvents
+from exodesk.ui.sidebar import ENTRY_ROLE, EntryKind, SidebarEntry, SidebarModel
+from exodesk.ui.summary_view import ReviewSummaryView
+from exodesk.ui.tag_manager import TagManagerDialog
+from exodesk.ui.work_actions import WorkActions
+from exodesk.ui.works_model import WorksTableModel
+
+SEARCH_DELAY_MS = 150
+DEFAULT_COLUMN_WIDTHS = (420, 150, 150, 56, 190, 84, 70, 44)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, library: Library, events: LibraryEvents | None = None) -> None:
+        super().__init__()
+        self.library = library
+        self.events = events or LibraryEvents(self)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(APP_NAME)
+        self.resize(1360, 820)
+
+        self.sidebar_model = SidebarModel(library, self)
+        self.works_model = WorksTableModel(library, self)
+        self._build_sidebar()
+        self._build_works_panel()
+        self.summary_view = ReviewSummaryView(library, self.events, self)
+        self.detail_pane = DetailPane(library, self.events, self)
+        self.stack = QStackedWidget(objectName="centralStack")
+        self.stack.addWidget(self.summary_view)
+        self.stack.addWidget(self.works_panel)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.detail_pane)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([220, 780, 360])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self.work_actions = WorkActions(library, self.events, self.selected_work_ids, self)
+        self._build_menus()
+        self._build_status_bar()
+        self._connect_events()
+
+        self.sidebar_model.refresh()
+        self.works_model.set_query(WorkQuery(scope=Scope.CITING))
+        self.table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
+        self._refresh_banner()
+        self.select_sidebar_key((EntryKind.FILTER.value, Scope.CITING))
+        self._update_status()
+        self.restore_state()
+
+    # -- construction ---------------------------------------------------------------------
+    def _build_sidebar(self) -> None:
+        self.sidebar = QListView(objectName="sidebar")
+        self.sidebar.setAccessibleName(self.tr("Library sections"))
+        self.sidebar.setModel(self.sidebar_model)
+        self.sidebar.setMinimumWidth(170)
+        self.sidebar.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.sidebar.selectionModel().currentChanged.connect(self._sidebar_changed)
+
+    def _build_works_panel(self) -> None:
+        self.banner = QLabel(objectName="reviewBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.setContentsMargins(4, 2, 4, 6)
+        self.banner.linkActivated.connect(lambda _href: self.show_summary())
+
+        self.search = QLineEdit(objectName="searchBox")
+        self.search.setPlaceholderText(
+            self.tr("Search titles, authors, journals, abstracts, keywords, tags, notes  (Ctrl+F)")
+        )
+        self.search.setAccessibleName(self.tr("Search"))
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+
+        self.table = QTableView(objectName="worksTable")
+        self.table.setAccessibleName(self.tr("Citing articles"))
+        self.table.setModel(self.works_model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._show_context_menu)
+        self.table.doubleClicked.connect(lambda _index: self.work_actions.open_doi.trigger())
+        vertical = self.table.verticalHeader()
+        vertical.setVisible(False)
+        # Fixed row heights: the view never measures rows it does not show.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        for column, width in enumerate(DEFAULT_COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.works_panel = QWidget(objectName="worksPanel")
+        layout = QVBoxLayout(self.works_panel)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        quit_action = QAction(self.tr("&Quit"), self, objectName="actionQuit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        edit_menu = bar.addMenu(self.tr("&Edit"))
+        self.find_action = QAction(self.tr("&Find"), self, objectName="actionFind")
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.focus_search)
+        self.addAction(self.find_action)
+        edit_menu.addAction(self.find_action)
+        edit_menu.addAction(self.work_actions.copy_doi)
+
+        articles = bar.addMenu(self.tr("&Articles"))
+        self._add_work_actions(articles)
+
+        tags_menu = bar.addMenu(self.tr("&Tags"))
+        tags_menu.addAction(self.work_actions.tag_selected)
+        tags_menu.addAction(self.work_actions.remove_tag)
+        tags_menu.addSeparator()
+        self.manage_tags_action = QAction(
+            self.tr("&Manage Tags…"), self, objectName="actionManageTags"
+        )
+        self.manage_tags_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.manage_tags_action.triggered.connect(self.open_tag_manager)
+        self.addAction(self.manage_tags_action)
+        tags_menu.addAction(self.manage_tags_action)
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        about = QAction(self.tr("&About exodesk"), self, objectName="actionAbout")
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+        toolbar = self.addToolBar(self.tr("Main"))
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        for action in (
+            self.work_actions.open_doi,
+            self.work_actions.open_pubmed,
+            self.work_actions.open_pmc,
+            self.work_actions.tag_selected,
+            self.work_actions.mark_read,
+            self.work_actions.toggle_star,
+            self.manage_tags_action,
+        ):
+            toolbar.addAction(action)
+        self.work_actions.update_enabled()
+
+    def _add_work_actions(self, menu: QMenu) -> None:
+        a = self.work_actions
+        for group in (
+            (a.open_doi, a.open_pubmed, a.open_pmc, a.copy_doi),
+            (a.tag_selected, a.remove_tag),
+            (a.mark_read, a.mark_unread, a.toggle_star),
+        ):
+            for action in group:
+                menu.addAction(action)
+            menu.addSeparator()
+
+    def _build_status_bar(self) -> None:
+        self.path_label = QLabel(objectName="statusLibraryPath")
+        self.path_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.counts_label = QLabel(objectName="statusCounts")
+        self.counts_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addWidget(self.path_label, 1)
+        self.statusBar().addPermanentWidget(self.counts_label)
+        self.path_label.setText(str(self.library.path or ""))
+
+    def _connect_events(self) -> None:
+        self.events.works_changed.connect(self._works_changed)
+        self.events.works_added_or_removed.connect(self._works_added_or_removed)
+        self.events.tags_changed.connect(self._tags_changed)
+        self.events.notes_changed.connect(lambda work_id: self._works_changed([work_id]))
+        self.events.status_message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.works_model.modelReset.connect(self._update_status)
+        self.works_model.layoutChanged.connect(self._update_status)
+
+    # -- sidebar and table ------------------------------------------------------------------
+    def select_sidebar_key(self, key: tuple[str, object]) -> bool:
+        row = self.sidebar_model.row_of_key(key)
+        if row is None:
+            return False
+        index = self.sidebar_model.index(row)
+        self.sidebar.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        return True
+
+    def show_summary(self) -> None:
+        self.select_sidebar_key((EntryKind.SUMMARY.value, "Review summary"))
+        self.stack.setCurrentWidget(self.summary_view)
+
+    def current_entry(self) -> SidebarEntry | None:
+        entry = self.sidebar.currentIndex().data(ENTRY_ROLE)
+        return entry if isinstance(entry, SidebarEntry) else None
+
+    def _sidebar_changed(self) -> None:
+        entry = self.current_entry()
+        if entry is None or entry.kind is EntryKind.HEADER:
+            return
+        if entry.kind is EntryKind.SUMMARY:
+            self.stack.setCurrentWidget(self.summary_view)
+            return
+        self.stack.setCurrentWidget(self.works_panel)
+        self.table.setAccessibleName(entry.label)
+        self._run_query()
+
+    def _run_query(self) -> None:
+        entry = self.current_entry()
+        scope = entry.scope if entry and entry.scope else Scope.CITING
+        current = self.works_model.query()
+        self.works_model.set_query(
+            WorkQuery(
+                scope=scope,
+                tag_id=entry.tag_id if entry else None,
+                text=self.search.text(),
+                sort=current.sort,
+                descending=current.descending,
+            )
+        )
+        self._selection_changed()
+
+    def apply_search(self) -> None:
+        self._search_timer.stop()
+        if self.stack.currentWidget() is not self.works_panel:
+            self.select_sidebar_key((EntryKind.FILTER.value, Scope.CITING))
+        self._run_query()
+
+    def focus_search(self) -> None:
+        if self.stack.currentWidget() is not self.works_panel:
+            self.select_sidebar_key((EntryKind.FILTER.value, Scope.CITING))
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def selected_work_ids(self) -> list[int]:
+        if self.stack.currentWidget() is not self.works_panel:
+            return []
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.works_model.work_id(row) for row in rows]
+
+    def select_rows(self, rows: list[int]) -> None:
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row in rows:
+            selection.select(self.works_model.index(row, 0), flags)
+        if rows:
+            selection.setCurrentIndex(
+                self.works_model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+
+    def _selection_changed(self) -> None:
+        ids = self.selected_work_ids()
+        self.work_actions.update_enabled()
+        self.detail_pane.show_work(ids[0] if len(ids) == 1 else None)
+        if len(ids) > 1 and hasattr(self.detail_pane, "show_works"):
+            self.detail_pane.show_works(ids)
+        self._update_status()
+
+    def _show_context_menu(self, position: QPoint) -> None:
+        if not self.selected_work_ids():
+            return
+        menu = QMenu(self)
+        menu.setObjectName("worksContextMenu")
+        self._add_work_actions(menu)
+        menu.popup(self.table.viewport().mapToGlobal(position))
+        self.context_menu = menu
+
+    # -- reacting to changes ------------------------------------------------------------------
+    def _works_changed(self, work_ids: list[int]) -> None:
+        self.works_model.refresh_works(work_ids)
+        self.sidebar_model.refresh()
+        self._refresh_banner()
+        self._update_status()
+
+    def _works_added_or_removed(self) -> None:
+        self.sidebar_model.refresh()
+        self._run_query()
+        self._refresh_banner()
+
+    def _tags_changed(self) -> None:
+        key = self.current_entry().key() if self.current_entry() else None
+        self.sidebar_model.refresh()
+        if key is not None and not self.select_sidebar_key(key):
+            # The tag being shown was merged away or deleted: fall back to all citing.
+            self.select_sidebar_key((EntryKind.FILTER.value, Scope.CITING))
+        self.works_model.refresh_all()
+
+    def _refresh_banner(self) -> None:
+        review_id = self.library.tracked_review_id()
+        if review_id is None:
+            self.banner.setText(self.tr("No review is tracked yet."))
+            return
+        review = self.library.get_work(review_id)
+        record = review.record
+        count = self.sidebar_model.entry(1).count if self.sidebar_model.entry(1) else 0
+        self.banner.setText(
+            "<span style='color:palette(mid)'>{cites}</span> "
+            "<a href='#summary' style='text-decoration:none'><b>{title}</b></a>"
+            "<br><span style='color:palette(mid)'>{journal} {year} · {count}</span>".format(
+                cites=html.escape(self.tr("Articles citing")),
+                title=html.escape(record.title),
+                journal=html.escape(record.container_title),
+                year=html.escape(str(record.year or "")),
+                count=html.escape(self.tr("cited by %n article(s) in this library", "", count)),
+            )
+        )
+
+    def _update_status(self) -> None:
+        shown = self.works_model.rowCount()
+        selected = len(self.selected_work_ids())
+        counts = self.sidebar_model.entry(1)
+        citing = counts.count if counts else 0
+        parts = [self.tr("%n citing article(s)", "", citing or 0), self.tr("%n shown", "", shown)]
+        if selected:
+            parts.append(self.tr("%n selected", "", selected))
+        self.counts_label.setText(" · ".join(parts))
+
+    # -- dialogs -----------------------------------------------------------------------------
+    def open_tag_manager(self) -> TagManagerDialog:
+        dialog = TagManagerDialog(self.library, self.events, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.about(
+            self,
+            self.tr("About exodesk"),
+            self.tr("exodesk {version}\nA reference manager that follows a review and the "
+                    "papers citing it.\n\nLibrary: {path}").format(
+                version=__version__, path=self.library.path
+            ),
+        )
+
+    # -- state -------------------------------------------------------------------------------
+    def save_state(self) -> None:
+        settings = QSettings()
+        settings.setValue("mainWindow/geometry", self.saveGeometry())
+        settings.setValue("mainWindow/state", self.saveState())
+        settings.setValue("mainWindow/splitter", self.splitter.saveState())
+        settings.setValue("mainWindow/tableHeader", self.table.horizontalHeader().saveState())
+
+    def restore_state(self) -> None:
+        settings = QSettings()
+        for key, restore in (
+            ("mainWindow/geometry", self.restoreGeometry),
+            ("mainWindow/state", self.restoreState),
+            ("mainWindow/splitter", self.splitter.restoreState),
+            ("mainWindow/tableHeader", self.table.horizontalHeader().restoreState),
+        ):
+            value = settings.value(key)
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                restore(value)
+        header = self.table.horizontalHeader()
+        self.works_model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.detail_pane.flush()
+        self.save_state()
+        super().closeEvent(event)

@@ -1,0 +1,191 @@
+"""The actions on selected works, shared by the menu, toolbar, context menu and shortcuts.
+
+``WorkActions`` owns one ``QAction`` per command. It asks a callable for the selected work
+ids, makes one storage call per command (one transaction, however many rows), and
+announces the change on the event hub so every view refreshes what it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+
+from exodesk.storage.errors import LibraryError, NotFoundError
+from exodesk.storage.library import Library
+from exodesk.ui.events import LibraryEvents
+from exodesk.ui.open_links import LinkKind, LinkRefused, open_identifier
+
+
+class WorkActions(QObject):
+    #: Emitted with a message whenever an action could not do what was asked.
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        library: Library,
+        events: LibraryEvents,
+        selected_ids: Callable[[], list[int]],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self._library = library
+        self._events = events
+        self._selected_ids = selected_ids
+        self._parent = parent
+        self.failed.connect(self._show_failure)
+
+        self.open_doi = self._action(
+            "Open DOI", "Ctrl+Return", lambda: self.open_link(LinkKind.DOI)
+        )
+        self.open_pubmed = self._action(
+            "Open in PubMed", "Ctrl+Shift+P", lambda: self.open_link(LinkKind.PUBMED)
+        )
+        self.open_pmc = self._action(
+            "Open in PMC", "Ctrl+Alt+P", lambda: self.open_link(LinkKind.PMC)
+        )
+        self.copy_doi = self._action("Copy DOI", "Ctrl+Shift+D", self.copy_dois)
+        self.tag_selected = self._action("Tag Selected…", "Ctrl+T", self.ask_and_tag)
+        self.remove_tag = self._action("Remove Tag…", "Ctrl+Shift+T", self.ask_and_untag)
+        self.mark_read = self._action("Mark Read", "Ctrl+R", lambda: self.set_read(True))
+        self.mark_unread = self._action(
+            "Mark Unread", "Ctrl+Shift+R", lambda: self.set_read(False)
+        )
+        self.toggle_star = self._action("Star", "Ctrl+Shift+S", self.toggle_starred)
+        self.selection_actions = [
+            self.open_doi,
+            self.open_pubmed,
+            self.open_pmc,
+            self.copy_doi,
+            self.tag_selected,
+            self.remove_tag,
+            self.mark_read,
+            self.mark_unread,
+            self.toggle_star,
+        ]
+
+    def _action(self, text: str, shortcut: str, slot: Callable[[], object]) -> QAction:
+        action = QAction(self.tr(text), self._parent)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setObjectName("action" + "".join(ch for ch in text.title() if ch.isalnum()))
+        action.triggered.connect(lambda _checked=False: slot())
+        self._parent.addAction(action)
+        return action
+
+    def update_enabled(self) -> None:
+        has_selection = bool(self._selected_ids())
+        for action in self.selection_actions:
+            action.setEnabled(has_selection)
+
+    # -- commands ------------------------------------------------------------------------
+    def open_link(self, kind: LinkKind) -> list[str]:
+        """Open the page of each selected work (at most 10 at once); returns the URLs."""
+        ids = self._selected_ids()[:10]
+        opened, refused = [], []
+        for work_id in ids:
+            work = self._library.get_work(work_id)
+            identifier = {LinkKind.DOI: work.doi, LinkKind.PUBMED: work.pmid}.get(
+                kind, work.pmcid
+            )
+            try:
+                opened.append(open_identifier(kind, identifier))
+            except LinkRefused as error:
+                refused.append(f"{work.title or work.doi or work_id}: {error}")
+        if refused:
+            self.failed.emit("\n".join(refused))
+        return opened
+
+    def copy_dois(self) -> str:
+        dois = [
+            row.doi
+            for row in self._library.fetch_rows(self._selected_ids()).values()
+            if row.doi
+        ]
+        text = "\n".join(dois)
+        if text:
+            QGuiApplication.clipboard().setText(text)
+            self._events.status_message.emit(self.tr("Copied %n DOI(s)", "", len(dois)))
+        else:
+            self.failed.emit(self.tr("The selected works have no DOI."))
+        return text
+
+    def tag(self, name: str, work_ids: list[int] | None = None) -> None:
+        ids = self._selected_ids() if work_ids is None else work_ids
+        if not ids:
+            return
+        try:
+            tag = self._library.tag_works(name, ids)
+        except (ValueError, LibraryError, NotFoundError) as error:
+            self.failed.emit(str(error))
+            return
+        self._events.tags_changed.emit()
+        self._events.works_changed.emit(list(ids))
+        self._events.status_message.emit(
+            self.tr("Tagged %n work(s) with “{}”", "", len(ids)).format(tag.name)
+        )
+
+    def untag(self, tag_id: int, work_ids: list[int] | None = None) -> None:
+        ids = self._selected_ids() if work_ids is None else work_ids
+        try:
+            self._library.untag_works(tag_id, ids)
+        except (LibraryError, NotFoundError) as error:
+            self.failed.emit(str(error))
+            return
+        self._events.tags_changed.emit()
+        self._events.works_changed.emit(list(ids))
+
+    def ask_and_tag(self) -> None:
+        if not self._selected_ids():
+            return
+        names = [tag.name for tag in self._library.list_tags()]
+        name, ok = QInputDialog.getItem(
+            self._parent,
+            self.tr("Tag Selected"),
+            self.tr("Tag for the %n selected work(s):", "", len(self._selected_ids())),
+            names,
+            0,
+            True,
+        )
+        if ok and name.strip():
+            self.tag(name)
+
+    def ask_and_untag(self) -> None:
+        ids = self._selected_ids()
+        present: dict[str, int] = {}
+        for row in self._library.fetch_rows(ids).values():
+            for tag in row.tags:
+                present[tag.name] = tag.id
+        if not present:
+            self.failed.emit(self.tr("The selected works have no tags."))
+            return
+        name, ok = QInputDialog.getItem(
+            self._parent,
+            self.tr("Remove Tag"),
+            self.tr("Tag to remove from the selected works:"),
+            sorted(present, key=str.casefold),
+            0,
+            False,
+        )
+        if ok and name in present:
+            self.untag(present[name])
+
+    def set_read(self, value: bool) -> None:
+        ids = self._selected_ids()
+        if ids:
+            self._library.set_read(ids, value)
+            self._events.works_changed.emit(ids)
+
+    def toggle_starred(self) -> None:
+        """Star the selection, or unstar it when every selected work is starred already."""
+        ids = self._selected_ids()
+        if not ids:
+            return
+        rows = self._library.fetch_rows(ids).values()
+        value = not all(row.starred for row in rows)
+        self._library.set_starred(ids, value)
+        self._events.works_changed.emit(ids)
+
+    def _show_failure(self, message: str) -> None:
+        QMessageBox.warning(self._parent, self.tr("exodesk"), message)

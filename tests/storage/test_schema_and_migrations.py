@@ -1,0 +1,114 @@
+"""Opening libraries: migrations from empty, schema drift, backups, refusals."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from exodesk.storage.errors import NewerSchemaError, NotALibraryError
+from exodesk.storage.library import Library
+from exodesk.storage.migrate import backup_file, head_revision
+from exodesk.storage.schema import Base
+
+
+def test_migrations_from_empty_create_every_table(library_path: Path) -> None:
+    library = Library.open(library_path)
+    library.close()
+    connection = sqlite3.connect(library_path)
+    names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    version = connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    connection.close()
+    expected = {table.name for table in Base.metadata.sorted_tables} | {"works_fts"}
+    assert expected <= names
+    assert version == head_revision()
+
+
+def _not_fts(name: str | None, type_: str, *_args: object) -> bool:
+    # The FTS5 table and its shadow tables are made by raw DDL, outside the models.
+    return not (type_ == "table" and name is not None and name.startswith("works_fts"))
+
+
+def test_migrated_schema_matches_the_models(empty_library: Library) -> None:
+    with empty_library.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_name": _not_fts, "compare_type": True}
+        )
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+
+
+def test_pragmas_on_every_connection(empty_library: Library) -> None:
+    with empty_library.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_reopening_is_a_no_op_and_makes_no_backup(library: Library, library_path: Path) -> None:
+    library.close()
+    again = Library.open(library_path)
+    assert again.backup_path is None
+    assert again.sidebar_counts().citing == 5
+    assert len(list(library_path.parent.glob("*.bak"))) == 0
+    again.close()
+
+
+def test_file_of_a_newer_schema_is_refused_untouched(library: Library, library_path: Path) -> None:
+    library.close()
+    connection = sqlite3.connect(library_path)
+    connection.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    connection.commit()
+    connection.close()
+    before = library_path.read_bytes()
+    with pytest.raises(NewerSchemaError, match="newer version of exodesk"):
+        Library.open(library_path)
+    assert library_path.read_bytes() == before
+
+
+def test_a_file_that_is_not_sqlite_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    path.write_text("these are my notes, not a database\n")
+    with pytest.raises(NotALibraryError, match="not an SQLite database"):
+        Library.open(path)
+    assert path.read_text() == "these are my notes, not a database\n"
+
+
+def test_a_damaged_sqlite_file_gives_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.sqlite"
+    good = Library.open(path)
+    good.close()
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # wreck the first page after the header
+    path.write_bytes(bytes(data))
+    with pytest.raises(NotALibraryError):
+        Library.open(path)
+
+
+def test_a_populated_file_behind_head_is_backed_up_before_migrating(tmp_path: Path) -> None:
+    path = tmp_path / "older.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE legacy (value TEXT)")
+    connection.execute("INSERT INTO legacy VALUES ('keep me')")
+    connection.commit()
+    connection.close()
+
+    library = Library.open(path)
+    assert library.backup_path is not None and library.backup_path.exists()
+    library.close()
+    backup = sqlite3.connect(library.backup_path)
+    assert backup.execute("SELECT value FROM legacy").fetchall() == [("keep me",)]
+    assert backup.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'works'"
+    ).fetchone() == (0,)
+    backup.close()
+
+
+def test_backup_file_is_a_consistent_copy(library: Library, library_path: Path) -> None:
+    copy = backup_file(library_path, "0001")
+    connection = sqlite3.connect(copy)
+    assert connection.execute("SELECT count(*) FROM works").fetchone() == (6,)
+    connection.close()

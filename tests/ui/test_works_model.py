@@ -1,0 +1,119 @@
+"""The works table model: windowed fetching, sorting, refreshing, Qt model rules."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from exodesk.core.query import Scope, SortKey, WorkQuery
+from exodesk.core.records import WorkRecord
+from exodesk.storage.library import Library
+from exodesk.ui.sidebar import ENTRY_ROLE, EntryKind, SidebarModel
+from exodesk.ui.works_model import PAGE_SIZE, UNKNOWN_TITLE, WORK_ID_ROLE, WorksTableModel
+
+
+def make_model(library: Library, **query: object) -> WorksTableModel:
+    model = WorksTableModel(library)
+    model.set_query(WorkQuery(**query))  # type: ignore[arg-type]
+    return model
+
+
+def test_model_passes_qt_model_tester(qtmodeltester, library: Library) -> None:
+    model = make_model(library)
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_sidebar_model_passes_qt_model_tester(qtmodeltester, library: Library) -> None:
+    library.tag_works("Tagged", list(library.query_work_ids(WorkQuery()))[:1])
+    model = SidebarModel(library)
+    model.refresh()
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_rows_show_the_seed_articles(library: Library) -> None:
+    model = make_model(library, sort=SortKey.PMID, descending=False)
+    assert model.rowCount() == 5 and model.columnCount() == 8
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(8)]
+    assert headers == ["Title", "Authors", "Journal", "Year", "DOI", "PMID", "Tags", "Read"]
+    first = [model.index(0, c).data() for c in range(8)]
+    assert first == [
+        UNKNOWN_TITLE,
+        "Bogdanovic B et al.",
+        "Pharmaceuticals (Basel)",
+        "2024",
+        "10.3390/ph17111556",
+        "39598465",
+        "",
+        "",
+    ]
+    assert model.index(0, 0).data(Qt.ItemDataRole.FontRole).italic()
+    assert not model.index(4, 0).data(Qt.ItemDataRole.FontRole).italic()
+    assert model.index(4, 0).data() == (
+        "Exosomal lncRNAs as diagnostic and therapeutic targets in multiple myeloma"
+    )
+
+
+def test_sort_reorders_through_sql(library: Library) -> None:
+    model = make_model(library)
+    model.sort(5, Qt.SortOrder.AscendingOrder)  # PMID
+    pmids = [model.index(r, 5).data() for r in range(5)]
+    assert pmids == sorted(pmids)
+    model.sort(5, Qt.SortOrder.DescendingOrder)
+    assert [model.index(r, 5).data() for r in range(5)] == sorted(pmids, reverse=True)
+    assert model.query().sort is SortKey.PMID and model.query().descending
+
+
+def test_model_fetches_only_the_windows_it_is_asked_for(empty_library: Library) -> None:
+    for number in range(1000):
+        empty_library.add_work(WorkRecord(title=f"Work {number:04d}", year=2000 + number % 20))
+    model = make_model(empty_library, scope=Scope.ALL, sort=SortKey.TITLE, descending=False)
+    assert model.rowCount() == 1000
+    assert model.rows_fetched == 0  # counting rows reads ids only, no row data
+    assert model.index(0, 0).data() == "Work 0000"
+    assert model.rows_fetched == PAGE_SIZE
+    assert model.index(999, 0).data() == "Work 0999"
+    last_page = 1000 % PAGE_SIZE or PAGE_SIZE
+    assert model.rows_fetched == PAGE_SIZE + last_page
+    model.index(1, 0).data()  # already cached
+    assert model.rows_fetched == PAGE_SIZE + last_page
+
+
+def test_refresh_works_repaints_changed_rows(qtbot, library: Library) -> None:
+    model = make_model(library)
+    work_id = model.index(2, 0).data(WORK_ID_ROLE)
+    library.set_read([work_id])
+    with qtbot.waitSignal(model.dataChanged) as blocker:
+        model.refresh_works([work_id])
+    top_left, bottom_right = blocker.args[:2]
+    assert top_left.row() == bottom_right.row() == 2
+    assert model.index(2, 7).data() == "✓"
+
+
+def test_tags_column_shows_colour_dots_and_names(library: Library) -> None:
+    model = make_model(library)
+    work_id = model.work_id(0)
+    library.tag_works("Alpha", [work_id])
+    library.tag_works("Beta", [work_id])
+    model.refresh_all()
+    assert model.index(0, 6).data(Qt.ItemDataRole.ToolTipRole) == "Alpha, Beta"
+    icon = model.index(0, 6).data(Qt.ItemDataRole.DecorationRole)
+    assert not icon.isNull()
+
+
+def test_sidebar_lists_filters_with_counts_then_tags(library: Library) -> None:
+    library.tag_works("Review", list(library.query_work_ids(WorkQuery()))[:2])
+    model = SidebarModel(library)
+    model.refresh()
+    labels = [model.index(r).data() for r in range(model.rowCount())]
+    assert labels == [
+        "Review summary",
+        "Citing articles  (5)",
+        "Unread  (5)",
+        "Starred  (0)",
+        "Needs metadata  (2)",
+        "Tags",
+        "Review  (2)",
+    ]
+    header = model.index(5).data(ENTRY_ROLE)
+    assert header.kind is EntryKind.HEADER
+    assert not model.flags(model.index(5)) & Qt.ItemFlag.ItemIsSelectable
+    assert not model.index(6).data(Qt.ItemDataRole.DecorationRole).isNull()

@@ -6,21 +6,32 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from exodesk import APP_ID, APP_NAME, __version__
 from exodesk.default_library import ensure_default_library
 from exodesk.storage.errors import LibraryError
 from exodesk.storage.library import Library
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from exodesk.ui.main_window import MainWindow
+
 log = logging.getLogger(__name__)
 
 SCREENSHOT_SIZE = (1360, 820)
 
 
-def _application():  # type: ignore[no-untyped-def]
+def _application() -> QApplication:
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    )
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -38,19 +49,17 @@ def open_library(path: Path) -> Library:
     return library
 
 
-def build_main_window(library: Library):  # type: ignore[no-untyped-def]
+def build_main_window(library: Library, *, restore: bool = True) -> MainWindow:
     from exodesk.ui.events import LibraryEvents
     from exodesk.ui.main_window import MainWindow
 
     events = LibraryEvents()
-    window = MainWindow(library, events)
+    window = MainWindow(library, events, restore=restore)
     events.setParent(window)
     return window
 
 
-def run_gui(
-    library_path: Path, screenshot: Path | None = None, files: Sequence[Path] = ()
-) -> int:
+def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[Path] = ()) -> int:
     """Open the main window on ``library_path``; with ``screenshot``, save a PNG and exit."""
     from PySide6.QtWidgets import QMessageBox
 
@@ -63,7 +72,8 @@ def run_gui(
         if screenshot is None:
             QMessageBox.critical(None, APP_NAME, str(error))
         return 1
-    window = build_main_window(library)
+    # A screenshot shows the default layout, not the one this user last left.
+    window = build_main_window(library, restore=screenshot is None)
     try:
         if screenshot is not None:
             return save_screenshot(app, window, Path(screenshot))
@@ -73,7 +83,7 @@ def run_gui(
         library.close()
 
 
-def save_screenshot(app, window, path: Path) -> int:  # type: ignore[no-untyped-def]
+def save_screenshot(app: QApplication, window: MainWindow, path: Path) -> int:
     """Render the main window as a user first sees it, with the first article selected."""
     window.resize(*SCREENSHOT_SIZE)
     window.show()

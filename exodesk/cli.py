@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import codecs
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from exodesk import __version__
 from exodesk.core.query import Scope, WorkQuery
@@ -55,7 +56,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-_Commands = argparse._SubParsersAction  # the object add_subparsers() returns
+#: What add_subparsers() returns (argparse has no public name for it).
+_Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
 
 # -- output ----------------------------------------------------------------------------------------
@@ -378,10 +380,19 @@ def _open_in_browser(kind: LinkKind, identifier: str) -> str:
     from exodesk.ui.open_links import open_identifier
 
     if QGuiApplication.instance() is None:
+        _check_display()
         # QDesktopServices needs an application object, which a command-line run lacks;
         # PySide keeps the one made here alive for the rest of the process.
         QGuiApplication([PROG])
     return open_identifier(kind, identifier)
+
+
+def _check_display() -> None:
+    """Without a display, Qt would abort the process with a page of plugin messages."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise CommandError("no graphical session to open a browser in; use --print instead")
 
 
 def cmd_open(library: Library, args: argparse.Namespace) -> None:

@@ -55,3 +55,26 @@ def _isolated_qsettings(tmp_path: Path) -> Iterator[None]:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
     yield
+
+
+@pytest.fixture
+def opened_urls(qapp: object) -> Iterator[list[str]]:
+    """Every URL exodesk hands to QDesktopServices.openUrl, instead of a real browser."""
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices
+
+    class Recorder(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.urls: list[str] = []
+
+        @Slot(QUrl)
+        def record(self, url: QUrl) -> None:
+            self.urls.append(url.toString(QUrl.ComponentFormattingOption.FullyEncoded))
+
+    recorder = Recorder()
+    for scheme in ("https", "http", "file", "javascript"):
+        QDesktopServices.setUrlHandler(scheme, recorder, "record")
+    yield recorder.urls
+    for scheme in ("https", "http", "file", "javascript"):
+        QDesktopServices.unsetUrlHandler(scheme)

@@ -23,19 +23,19 @@ class FlowLayout(QLayout):
         self._h_spacing = h_spacing
         self._v_spacing = v_spacing
 
-    # -- QLayout's item interface ------------------------------------------------------------
-    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 (Qt override)
+    # -- QLayout's item interface --------------------------------------------------------------
+    def addItem(self, item: QLayoutItem) -> None:
         self._items.append(item)
 
     def count(self) -> int:
         return len(self._items)
 
-    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt override)
+    def itemAt(self, index: int) -> QLayoutItem | None:
         if 0 <= index < len(self._items):
             return self._items[index]
         return None
 
-    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt override)
+    def takeAt(self, index: int) -> QLayoutItem | None:
         if 0 <= index < len(self._items):
             return self._items.pop(index)
         return None
@@ -53,24 +53,24 @@ class FlowLayout(QLayout):
     def widgets(self) -> list[QWidget]:
         return [w for item in self._items if (w := item.widget()) is not None]
 
-    # -- sizes -------------------------------------------------------------------------------
-    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 (Qt override)
+    # -- sizes ---------------------------------------------------------------------------------
+    def expandingDirections(self) -> Qt.Orientation:
         return Qt.Orientation(0)
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+    def hasHeightForWidth(self) -> bool:
         return True
 
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt override)
+    def heightForWidth(self, width: int) -> int:
         return self._arrange(QRect(0, 0, width, 0), apply=False)
 
-    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 (Qt override)
+    def setGeometry(self, rect: QRect) -> None:
         super().setGeometry(rect)
         self._arrange(rect, apply=True)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+    def sizeHint(self) -> QSize:
         return self.minimumSize()
 
-    def minimumSize(self) -> QSize:  # noqa: N802 (Qt override)
+    def minimumSize(self) -> QSize:
         # The widest single item: narrower than that, nothing can wrap any further.
         size = QSize()
         for item in self._items:
@@ -78,12 +78,12 @@ class FlowLayout(QLayout):
         margins: QMargins = self.contentsMargins()
         return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
 
-    def horizontalSpacing(self) -> int:  # noqa: N802 (Qt naming)
+    def horizontalSpacing(self) -> int:
         if self._h_spacing >= 0:
             return self._h_spacing
         return self._style_spacing(QStyle.PixelMetric.PM_LayoutHorizontalSpacing)
 
-    def verticalSpacing(self) -> int:  # noqa: N802 (Qt naming)
+    def verticalSpacing(self) -> int:
         if self._v_spacing >= 0:
             return self._v_spacing
         return self._style_spacing(QStyle.PixelMetric.PM_LayoutVerticalSpacing)
@@ -117,4 +117,3 @@ class FlowLayout(QLayout):
             x += hint.width() + h_gap
             line_height = max(line_height, hint.height())
         return y + line_height - rect.y() + margins.bottom()
-

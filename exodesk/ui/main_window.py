@@ -26,18 +26,26 @@ from exodesk.core.query import Scope, WorkQuery
 from exodesk.storage.library import Library
 from exodesk.ui.detail_pane import DetailPane
 from exodesk.ui.events import LibraryEvents
+from exodesk.ui.open_links import LinkKind
 from exodesk.ui.sidebar import ENTRY_ROLE, EntryKind, SidebarEntry, SidebarModel
 from exodesk.ui.summary_view import ReviewSummaryView
 from exodesk.ui.tag_manager import TagManagerDialog
+from exodesk.ui.text import counted
 from exodesk.ui.work_actions import WorkActions
 from exodesk.ui.works_model import WorksTableModel
 
 SEARCH_DELAY_MS = 150
-DEFAULT_COLUMN_WIDTHS = (420, 150, 150, 56, 190, 84, 70, 44)
+#: Widths of Authors … Read; Title takes the rest of the table's width.
+DEFAULT_COLUMN_WIDTHS = (0, 115, 120, 48, 140, 76, 52, 44)
+SIDEBAR_STYLE = (
+    "QListView#sidebar { padding-top: 6px; } QListView#sidebar::item { padding: 2px 6px; }"
+)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, library: Library, events: LibraryEvents | None = None) -> None:
+    def __init__(
+        self, library: Library, events: LibraryEvents | None = None, *, restore: bool = True
+    ) -> None:
         super().__init__()
         self.library = library
         self.events = events or LibraryEvents(self)
@@ -60,7 +68,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.stack)
         self.splitter.addWidget(self.detail_pane)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([220, 780, 360])
+        self.splitter.setSizes([170, 880, 310])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
@@ -75,14 +83,17 @@ class MainWindow(QMainWindow):
         self._refresh_banner()
         self.select_sidebar_key((EntryKind.FILTER.value, Scope.CITING))
         self._update_status()
-        self.restore_state()
+        self._save_on_close = restore
+        if restore:
+            self.restore_state()
 
     # -- construction ---------------------------------------------------------------------
     def _build_sidebar(self) -> None:
         self.sidebar = QListView(objectName="sidebar")
         self.sidebar.setAccessibleName(self.tr("Library sections"))
         self.sidebar.setModel(self.sidebar_model)
-        self.sidebar.setMinimumWidth(170)
+        self.sidebar.setMinimumWidth(160)
+        self.sidebar.setStyleSheet(SIDEBAR_STYLE)
         self.sidebar.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.sidebar.selectionModel().currentChanged.connect(self._sidebar_changed)
 
@@ -116,7 +127,11 @@ class MainWindow(QMainWindow):
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_context_menu)
-        self.table.doubleClicked.connect(lambda _index: self.work_actions.open_doi.trigger())
+        self.table.doubleClicked.connect(
+            lambda index: self.work_actions.open_link(
+                LinkKind.DOI, [self.works_model.work_id(index.row())]
+            )
+        )
         vertical = self.table.verticalHeader()
         vertical.setVisible(False)
         # Fixed row heights: the view never measures rows it does not show.
@@ -126,7 +141,9 @@ class MainWindow(QMainWindow):
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
-        for column, width in enumerate(DEFAULT_COLUMN_WIDTHS):
+        header.setMinimumSectionSize(36)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate(DEFAULT_COLUMN_WIDTHS[1:], start=1):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -344,7 +361,13 @@ class MainWindow(QMainWindow):
                 title=html.escape(record.title),
                 journal=html.escape(record.container_title),
                 year=html.escape(str(record.year or "")),
-                count=html.escape(self.tr("cited by %n article(s) in this library", "", count)),
+                count=html.escape(
+                    counted(
+                        count,
+                        self.tr("cited by {n} article in this library"),
+                        self.tr("cited by {n} articles in this library"),
+                    )
+                ),
             )
         )
 
@@ -353,9 +376,12 @@ class MainWindow(QMainWindow):
         selected = len(self.selected_work_ids())
         counts = self.sidebar_model.entry(1)
         citing = counts.count if counts else 0
-        parts = [self.tr("%n citing article(s)", "", citing or 0), self.tr("%n shown", "", shown)]
+        parts = [
+            counted(citing or 0, self.tr("{n} citing article"), self.tr("{n} citing articles")),
+            self.tr("{n} shown").format(n=shown),
+        ]
         if selected:
-            parts.append(self.tr("%n selected", "", selected))
+            parts.append(self.tr("{n} selected").format(n=selected))
         self.counts_label.setText(" · ".join(parts))
 
     # -- dialogs -----------------------------------------------------------------------------
@@ -371,10 +397,10 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             self.tr("About exodesk"),
-            self.tr("exodesk {version}\nA reference manager that follows a review and the "
-                    "papers citing it.\n\nLibrary: {path}").format(
-                version=__version__, path=self.library.path
-            ),
+            self.tr(
+                "exodesk {version}\nA reference manager that follows a review and the "
+                "papers citing it.\n\nLibrary: {path}"
+            ).format(version=__version__, path=self.library.path),
         )
 
     # -- state -------------------------------------------------------------------------------
@@ -399,7 +425,8 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         self.works_model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.detail_pane.flush()
-        self.save_state()
+        if self._save_on_close:
+            self.save_state()
         super().closeEvent(event)

@@ -131,7 +131,7 @@ class ReviewSummaryView(QWidget):
         events.works_changed.connect(self._on_works_changed)
         self.refresh()
 
-    # -- building --------------------------------------------------------------------------------
+    # -- building ------------------------------------------------------------------------------
     def _build_content(self) -> None:
         page = QWidget()
         page.setObjectName("summaryContent")
@@ -218,22 +218,21 @@ class ReviewSummaryView(QWidget):
         self.abstract_label.setWordWrap(True)
         self.abstract_label.setTextInteractionFlags(_TEXT_SELECTABLE)
         self.abstract_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.abstract_label.setSizePolicy(
-            QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum
-        )
+        self.abstract_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         layout.addWidget(self.abstract_label)
         layout.addSpacing(12)
 
         self._subjects_heading = self._heading(self.tr("Subjects"))
         layout.addWidget(self._subjects_heading)
-        self.subjects_box, self._subjects_flow = self._chip_box(column, "summarySubjects")
+        self.subjects_box, subjects_flow = self._chip_box(column, "summarySubjects")
         self.subjects_box.setAccessibleName(self.tr("Subjects"))
         layout.addWidget(self.subjects_box)
         layout.addSpacing(10)
 
         self._keywords_heading = self._heading(self.tr("Keywords"))
         layout.addWidget(self._keywords_heading)
-        self.keywords_box, self._keywords_flow = self._chip_box(column, "summaryKeywords")
+        self.keywords_box, keywords_flow = self._chip_box(column, "summaryKeywords")
+        self._chip_flows = {"subject": subjects_flow, "keyword": keywords_flow}
         self.keywords_box.setAccessibleName(self.tr("Keywords"))
         layout.addWidget(self.keywords_box)
         layout.addStretch(1)
@@ -307,7 +306,7 @@ class ReviewSummaryView(QWidget):
         flow.setContentsMargins(0, 2, 0, 0)
         return box, flow
 
-    # -- data ----------------------------------------------------------------------------------------
+    # -- data ----------------------------------------------------------------------------------
     def review_id(self) -> int | None:
         return self._review_id
 
@@ -385,10 +384,10 @@ class ReviewSummaryView(QWidget):
         self.year_chart.set_counts(by_year)
 
         self._show_abstract(record.abstract)
-        self._show_chips("subject", self._subjects_heading, self._subjects_flow, record.subjects)
-        self._show_chips("keyword", self._keywords_heading, self._keywords_flow, record.keywords)
+        self._show_chips("subject", self._subjects_heading, self.subjects_box, record.subjects)
+        self._show_chips("keyword", self._keywords_heading, self.keywords_box, record.keywords)
 
-    # -- authors -----------------------------------------------------------------------------------
+    # -- authors -------------------------------------------------------------------------------
     def authors_expanded(self) -> bool:
         return self._authors_expanded
 
@@ -416,7 +415,7 @@ class ReviewSummaryView(QWidget):
             )
             self.authors_toggle.setAccessibleName(self.authors_toggle.text())
 
-    # -- citation details -------------------------------------------------------------------------
+    # -- citation details ----------------------------------------------------------------------
     def _published_text(self, record: WorkRecord) -> str:
         parts = []
         date = self._readable_date(record.date)
@@ -490,7 +489,7 @@ class ReviewSummaryView(QWidget):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         return box
 
-    # -- abstract and chips -----------------------------------------------------------------------
+    # -- abstract and chips --------------------------------------------------------------------
     def _show_abstract(self, abstract: str) -> None:
         paragraphs = [part.strip() for part in abstract.splitlines() if part.strip()]
         if paragraphs:
@@ -504,11 +503,9 @@ class ReviewSummaryView(QWidget):
             self.abstract_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.abstract_label.setText(body)
 
-    def _show_chips(
-        self, kind: str, heading: QLabel, flow: FlowLayout, terms: Sequence[str]
-    ) -> None:
+    def _show_chips(self, kind: str, heading: QLabel, box: QWidget, terms: Sequence[str]) -> None:
         terms = tuple(terms)
-        box = flow.parentWidget()
+        flow = self._chip_flows[kind]
         heading.setVisible(bool(terms))
         box.setVisible(bool(terms))
         if self._chip_terms.get(kind) == terms:
@@ -527,5 +524,5 @@ class ReviewSummaryView(QWidget):
 
     def chip_texts(self, kind: str) -> list[str]:
         """The chips shown for ``"subject"`` or ``"keyword"``, in order (for tests)."""
-        flow = self._subjects_flow if kind == "subject" else self._keywords_flow
-        return [widget.text() for widget in flow.widgets() if isinstance(widget, QLabel)]
+        widgets = self._chip_flows[kind].widgets()
+        return [widget.text() for widget in widgets if isinstance(widget, QLabel)]

@@ -105,7 +105,7 @@ class _TagChip(QFrame):
 class _TagEdit(QLineEdit):
     """A line edit that clears itself on Escape (when no completion popup is open)."""
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         completer = self.completer()
         popup_open = completer is not None and completer.popup().isVisible()
         if event.key() == Qt.Key.Key_Escape and not popup_open and self.text():
@@ -170,9 +170,11 @@ class TagChips(QWidget):
 
     # -- public API --------------------------------------------------------------------------
     def set_work_ids(self, work_ids: Sequence[int]) -> None:
-        self._work_ids = list(dict.fromkeys(int(i) for i in work_ids))
-        self._edit.clear()
-        self._show_status("")
+        ids = list(dict.fromkeys(int(i) for i in work_ids))
+        if ids != self._work_ids:  # the same works again: keep a half-typed name
+            self._work_ids = ids
+            self._edit.clear()
+            self._show_status("")
         self.refresh()
 
     def work_ids(self) -> list[int]:
@@ -254,14 +256,17 @@ class TagChips(QWidget):
             chip = _TagChip(tag, self._partial_tip(counts[tag.id], len(per_work)), self)
             chip.remove_requested.connect(self.remove_tag)
             self._flow.addWidget(chip)
+            chip.show()  # a layout shows new children of a visible widget only later
             self._chips.append(chip)
         self._flow.addWidget(self._edit)  # the field stays after the last chip
 
     def _partial_tip(self, count: int, total: int) -> str:
         if count >= total:
             return ""
-        return self.tr("On %1 of the %2 selected articles").replace("%1", str(count)).replace(
-            "%2", str(total)
+        return (
+            self.tr("On %1 of the %2 selected articles")
+            .replace("%1", str(count))
+            .replace("%2", str(total))
         )
 
     def _changed(self, *, tag_created: bool) -> None:

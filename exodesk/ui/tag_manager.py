@@ -23,6 +23,7 @@ from exodesk.core.records import Tag
 from exodesk.storage.errors import ConflictError, LibraryError, NotFoundError
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
+from exodesk.ui.text import counted
 
 TAG_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -146,8 +147,12 @@ class TagManagerDialog(QDialog):
         names = [tag.name for tag in tags]
         if not isinstance(target_name, str):
             target_name, ok = QInputDialog.getItem(
-                self, self.tr("Merge Tags"), self.tr("Merge the selected tags into:"), names,
-                0, False,
+                self,
+                self.tr("Merge Tags"),
+                self.tr("Merge the selected tags into:"),
+                names,
+                0,
+                False,
             )
             if not ok:
                 return
@@ -167,8 +172,11 @@ class TagManagerDialog(QDialog):
             answer = QMessageBox.question(
                 self,
                 self.tr("Delete Tags"),
-                self.tr("Delete {names}? It is removed from %n work(s); the works stay.", "",
-                        works).format(names=names),
+                counted(
+                    works,
+                    self.tr("Delete {names}? It is removed from {n} work; the work stays."),
+                    self.tr("Delete {names}? It is removed from {n} works; the works stay."),
+                ).replace("{names}", names),
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return

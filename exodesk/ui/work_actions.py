@@ -17,6 +17,10 @@ from exodesk.storage.errors import LibraryError, NotFoundError
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.open_links import LinkKind, LinkRefused, open_identifier
+from exodesk.ui.text import counted
+
+#: Opening a browser tab per selected row is rarely meant beyond a handful.
+MAX_OPEN_AT_ONCE = 10
 
 
 class WorkActions(QObject):
@@ -50,9 +54,7 @@ class WorkActions(QObject):
         self.tag_selected = self._action("Tag Selected…", "Ctrl+T", self.ask_and_tag)
         self.remove_tag = self._action("Remove Tag…", "Ctrl+Shift+T", self.ask_and_untag)
         self.mark_read = self._action("Mark Read", "Ctrl+R", lambda: self.set_read(True))
-        self.mark_unread = self._action(
-            "Mark Unread", "Ctrl+Shift+R", lambda: self.set_read(False)
-        )
+        self.mark_unread = self._action("Mark Unread", "Ctrl+Shift+R", lambda: self.set_read(False))
         self.toggle_star = self._action("Star", "Ctrl+Shift+S", self.toggle_starred)
         self.selection_actions = [
             self.open_doi,
@@ -80,15 +82,15 @@ class WorkActions(QObject):
             action.setEnabled(has_selection)
 
     # -- commands ------------------------------------------------------------------------
-    def open_link(self, kind: LinkKind) -> list[str]:
-        """Open the page of each selected work (at most 10 at once); returns the URLs."""
-        ids = self._selected_ids()[:10]
+    def open_link(self, kind: LinkKind, work_ids: list[int] | None = None) -> list[str]:
+        """Open the page of each work (default: the selection, at most 10 at once).
+
+        Returns the URLs opened."""
+        ids = (self._selected_ids() if work_ids is None else work_ids)[:MAX_OPEN_AT_ONCE]
         opened, refused = [], []
         for work_id in ids:
             work = self._library.get_work(work_id)
-            identifier = {LinkKind.DOI: work.doi, LinkKind.PUBMED: work.pmid}.get(
-                kind, work.pmcid
-            )
+            identifier = {LinkKind.DOI: work.doi, LinkKind.PUBMED: work.pmid}.get(kind, work.pmcid)
             try:
                 opened.append(open_identifier(kind, identifier))
             except LinkRefused as error:
@@ -98,15 +100,15 @@ class WorkActions(QObject):
         return opened
 
     def copy_dois(self) -> str:
-        dois = [
-            row.doi
-            for row in self._library.fetch_rows(self._selected_ids()).values()
-            if row.doi
-        ]
+        ids = self._selected_ids()
+        rows = self._library.fetch_rows(ids)
+        dois = [rows[work_id].doi for work_id in ids if work_id in rows and rows[work_id].doi]
         text = "\n".join(dois)
         if text:
             QGuiApplication.clipboard().setText(text)
-            self._events.status_message.emit(self.tr("Copied %n DOI(s)", "", len(dois)))
+            self._events.status_message.emit(
+                counted(len(dois), self.tr("Copied {n} DOI"), self.tr("Copied {n} DOIs"))
+            )
         else:
             self.failed.emit(self.tr("The selected works have no DOI."))
         return text
@@ -123,7 +125,11 @@ class WorkActions(QObject):
         self._events.tags_changed.emit()
         self._events.works_changed.emit(list(ids))
         self._events.status_message.emit(
-            self.tr("Tagged %n work(s) with “{}”", "", len(ids)).format(tag.name)
+            counted(
+                len(ids),
+                self.tr("Tagged {n} work with “{name}”"),
+                self.tr("Tagged {n} works with “{name}”"),
+            ).replace("{name}", tag.name)
         )
 
     def untag(self, tag_id: int, work_ids: list[int] | None = None) -> None:
@@ -143,7 +149,11 @@ class WorkActions(QObject):
         name, ok = QInputDialog.getItem(
             self._parent,
             self.tr("Tag Selected"),
-            self.tr("Tag for the %n selected work(s):", "", len(self._selected_ids())),
+            counted(
+                len(self._selected_ids()),
+                self.tr("Tag for the selected work:"),
+                self.tr("Tag for the {n} selected works:"),
+            ),
             names,
             0,
             True,

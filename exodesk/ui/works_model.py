@@ -225,6 +225,8 @@ class WorksTableModel(QAbstractTableModel):
         if (key, descending) == (self._query.sort, self._query.descending):
             return
         self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        kept_ids = [self.work_id(index.row()) for index in persistent]
         self._query = WorkQuery(
             scope=self._query.scope,
             tag_id=self._query.tag_id,
@@ -234,7 +236,12 @@ class WorksTableModel(QAbstractTableModel):
         )
         self._ids = self._library.query_work_ids(self._query)
         self._pages.clear()
-        self.changePersistentIndexList(self.persistentIndexList(), [])
+        # Keep selections and the current row on the same works after they move.
+        moved = []
+        for index, work_id in zip(persistent, kept_ids, strict=True):
+            row = self.row_of(work_id)
+            moved.append(QModelIndex() if row is None else self.index(row, index.column()))
+        self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
 

@@ -37,7 +37,7 @@ class YearBarChart(QWidget):
         self.setMouseTracking(True)  # for the hover highlight
         self._update_description()
 
-    # -- data --------------------------------------------------------------------------------
+    # -- data ----------------------------------------------------------------------------------
     def set_counts(self, counts: Mapping[int | None, int]) -> None:
         cleaned = {year: int(n) for year, n in counts.items() if int(n) > 0}
         if cleaned == self._counts:
@@ -67,13 +67,13 @@ class YearBarChart(QWidget):
         self.setAccessibleDescription("; ".join(parts))
 
     # -- size ----------------------------------------------------------------------------------
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+    def sizeHint(self) -> QSize:
         return QSize(320, 140)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+    def minimumSizeHint(self) -> QSize:
         return QSize(140, 100)
 
-    # -- geometry shared by painting and hit-testing ----------------------------------------------
+    # -- geometry shared by painting and hit-testing -------------------------------------------
     def _small_font(self) -> QFont:
         font = QFont(self.font())
         if font.pointSizeF() > 0:
@@ -101,6 +101,15 @@ class YearBarChart(QWidget):
         left = first_x + slot * index + (slot - width) / 2
         return QRectF(left, plot.bottom() - height, width, height)
 
+    def _has_label(self, index: int, step: int) -> bool:
+        """Whether slot ``index`` gets a label below it: every ``step``-th, and n.d. always."""
+        last = len(self._bars) - 1
+        if self._bars[index][0] is None:
+            return True
+        if self._bars[last][0] is None and index > last - step:
+            return False  # would collide with the "n.d." label
+        return index % step == 0
+
     def _slot_at(self, x: float) -> int | None:
         if not self._bars:
             return None
@@ -109,7 +118,7 @@ class YearBarChart(QWidget):
         return index if 0 <= index < len(self._bars) else None
 
     # -- painting ------------------------------------------------------------------------------
-    def paintEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def paintEvent(self, event: QEvent) -> None:
         painter = QPainter(self)
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -150,32 +159,39 @@ class YearBarChart(QWidget):
                     painter.setBrush(colour)
                     radius = min(3.0, rect.width() / 4)
                     painter.drawRoundedRect(rect, radius, radius)
+                    text = str(n)
+                    # On very thin bars the count would run into its neighbours; the
+                    # tooltip and the accessible description still give it.
+                    if metrics.horizontalAdvance(text) <= slot + 2:
+                        painter.setPen(text_colour)
+                        above = QRectF(
+                            first_x + slot * index,
+                            rect.top() - metrics.height() - 2,
+                            slot,
+                            metrics.height(),
+                        )
+                        painter.drawText(above, Qt.AlignmentFlag.AlignCenter, text)
+                if self._has_label(index, step):
                     painter.setPen(text_colour)
-                    above = QRectF(
-                        first_x + slot * index, rect.top() - metrics.height() - 2, slot, metrics.height()
+                    # Centred under the bar, but kept inside the widget at both ends.
+                    centre = first_x + slot * (index + 0.5)
+                    left = min(
+                        max(centre - label_width / 2, plot.left()), plot.right() - label_width
                     )
-                    painter.drawText(above, Qt.AlignmentFlag.AlignCenter, str(n))
-                if index % step == 0 or year is None:
-                    painter.setPen(text_colour)
-                    below = QRectF(
-                        first_x + slot * index - slot * (step - 1) / 2,
-                        plot.bottom() + 4,
-                        slot * step,
-                        metrics.height(),
-                    )
+                    below = QRectF(left, plot.bottom() + 4, label_width, metrics.height())
                     painter.drawText(below, Qt.AlignmentFlag.AlignCenter, self._label(year))
         finally:
             painter.end()
 
-    # -- hover and tooltips ------------------------------------------------------------------------
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+    # -- hover and tooltips --------------------------------------------------------------------
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         hovered = self._slot_at(event.position().x())
         if hovered != self._hovered:
             self._hovered = hovered
             self.update()
         super().mouseMoveEvent(event)
 
-    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def leaveEvent(self, event: QEvent) -> None:
         if self._hovered is not None:
             self._hovered = None
             self.update()

@@ -79,3 +79,22 @@ def test_commands_other_than_open_do_not_load_qt(library_path: Path, command: li
 
     assert done.returncode == 0, done.stderr.decode()
     assert "QT-MODULES []" in done.stderr.decode()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland check")
+def test_open_without_a_display_is_one_error_line(library_path: Path) -> None:
+    env = _environment()
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "exodesk", "--library", str(library_path), "open", "36766698"],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.decode() == (
+        "exodesk: error: no graphical session to open a browser in; use --print instead\n"
+    )

@@ -101,7 +101,9 @@ EXPECTED = [
     ),
 ]
 
-HEADER = f"{REVIEW_TITLE}\nOverview\nBiophysics\nAuthors\nAffiliations\nAn abstract. Two sentences.\n"
+HEADER = (
+    f"{REVIEW_TITLE}\nOverview\nBiophysics\nAuthors\nAffiliations\nAn abstract. Two sentences.\n"
+)
 
 
 def parse(text: str) -> CitedByPage:
@@ -159,7 +161,12 @@ def test_seed_entry(index: int, expected: tuple[object, ...]) -> None:
     assert record.title == title
     assert record.needs_metadata is (title == "")
     assert (record.container_abbrev, record.container_title) == (journal, "")
-    assert (record.year, record.date, record.volume, record.issue) == (year, str(year), volume, issue)
+    assert (record.year, record.date, record.volume, record.issue) == (
+        year,
+        str(year),
+        volume,
+        issue,
+    )
     assert (record.pages, record.article_number) == ("", number)
     assert len(record.authors) == count
     assert record.authors[0] == first
@@ -260,7 +267,10 @@ def test_authors_block_with_content_and_numbered_affiliations() -> None:
         "Józkowiak M",
         "Mozdziak PE",
     ]
-    assert page.affiliations == ("Department of Histology, Poznan, Poland", "Cellivia 3 S.A., Poznan")
+    assert page.affiliations == (
+        "Department of Histology, Poznan, Poland",
+        "Cellivia 3 S.A., Poznan",
+    )
     assert page.review.abstract == (
         "First paragraph. Still the abstract.\nSecond paragraph, also abstract."
     )
@@ -380,7 +390,10 @@ def test_last_author_inseparable_from_journal() -> None:
 
 def test_citation_without_identifier_after_last_entry() -> None:
     error = error_of(SEED + "\nSmith J Nature. 2020; 1.\n")
-    assert (error.line, error.reason) == (22, "citation line without an identifier line (PMID: ...)")
+    assert (error.line, error.reason) == (
+        22,
+        "citation line without an identifier line (PMID: ...)",
+    )
 
 
 def test_lost_identifier_line_before_first_entry() -> None:

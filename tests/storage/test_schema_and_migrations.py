@@ -101,9 +101,9 @@ def test_a_populated_file_behind_head_is_backed_up_before_migrating(tmp_path: Pa
     library.close()
     backup = sqlite3.connect(library.backup_path)
     assert backup.execute("SELECT value FROM legacy").fetchall() == [("keep me",)]
-    assert backup.execute(
-        "SELECT count(*) FROM sqlite_master WHERE name = 'works'"
-    ).fetchone() == (0,)
+    assert backup.execute("SELECT count(*) FROM sqlite_master WHERE name = 'works'").fetchone() == (
+        0,
+    )
     backup.close()
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from exodesk.core.links import doi_url
@@ -25,30 +23,6 @@ TITLE = (
     "The Role of Exosomes in Human Carcinogenesis and Cancer Therapy-Recent Findings "
     "from Molecular and Clinical Research"
 )
-
-
-class UrlRecorder(QObject):
-    """Stands in for the browser: QDesktopServices hands it every https URL."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def record(self, url: QUrl) -> None:
-        self.urls.append(url.toString(QUrl.ComponentFormattingOption.FullyEncoded))
-
-
-@pytest.fixture
-def opened() -> Iterator[list[str]]:
-    recorder = UrlRecorder()
-    for scheme in ("https", "http", "javascript", "file"):
-        QDesktopServices.setUrlHandler(scheme, recorder, "record")
-    try:
-        yield recorder.urls
-    finally:
-        for scheme in ("https", "http", "javascript", "file"):
-            QDesktopServices.unsetUrlHandler(scheme)
 
 
 @pytest.fixture
@@ -141,24 +115,26 @@ def test_few_authors_have_no_toggle(view, library, events) -> None:
     assert not view.authors_toggle.isVisible()
 
 
-def test_doi_link_opens_the_doi_resolver(qtbot, view, events, opened) -> None:
+def test_doi_link_opens_the_doi_resolver(qtbot, view, events, opened_urls) -> None:
     link = view.findChild(QLabel, "summaryDoiLink")
-    assert link.text() == '<a href="exodesk-open:doi:10.3390/cells12030356">10.3390/cells12030356</a>'
+    assert (
+        link.text() == '<a href="exodesk-open:doi:10.3390/cells12030356">10.3390/cells12030356</a>'
+    )
     assert not link.openExternalLinks()
     with (
         qtbot.waitSignal(view.link_opened) as signal,
         qtbot.waitSignal(events.status_message),
     ):
         click_link(qtbot, link)
-    assert opened == ["https://doi.org/10.3390/cells12030356"]
+    assert opened_urls == ["https://doi.org/10.3390/cells12030356"]
     assert signal.args == ["https://doi.org/10.3390/cells12030356"]
 
 
-def test_pubmed_link_opens_pubmed(qtbot, view, opened) -> None:
+def test_pubmed_link_opens_pubmed(qtbot, view, opened_urls) -> None:
     link = view.findChild(QLabel, "summaryPubmedLink")
     assert "36766698" in link.text()
     click_link(qtbot, link)
-    assert opened == ["https://pubmed.ncbi.nlm.nih.gov/36766698/"]
+    assert opened_urls == ["https://pubmed.ncbi.nlm.nih.gov/36766698/"]
 
 
 def test_unknown_pmcid_is_shown_without_a_link(view) -> None:
@@ -169,11 +145,11 @@ def test_unknown_pmcid_is_shown_without_a_link(view) -> None:
     assert pmc.toolTip() == "Not known yet"
 
 
-def test_a_known_pmcid_becomes_a_link(qtbot, view, library, events, opened) -> None:
+def test_a_known_pmcid_becomes_a_link(qtbot, view, library, events, opened_urls) -> None:
     library.update_fields(view.review_id(), {"pmcid": "PMC9913450"})
     events.works_changed.emit([view.review_id()])
     click_link(qtbot, view.pmc_link)
-    assert opened == ["https://pmc.ncbi.nlm.nih.gov/articles/PMC9913450/"]
+    assert opened_urls == ["https://pmc.ncbi.nlm.nih.gov/articles/PMC9913450/"]
 
 
 @pytest.mark.parametrize(
@@ -187,10 +163,10 @@ def test_a_known_pmcid_becomes_a_link(qtbot, view, library, events, opened) -> N
         "exodesk-open:shell:rm -rf",
     ],
 )
-def test_hostile_hrefs_are_refused_and_nothing_opens(qtbot, view, opened, href) -> None:
+def test_hostile_hrefs_are_refused_and_nothing_opens(qtbot, view, opened_urls, href) -> None:
     with qtbot.waitSignal(view.link_refused) as refused:
         view.doi_link.linkActivated.emit(href)
-    assert opened == []
+    assert opened_urls == []
     box = view.findChild(QMessageBox, "linkRefusedBox")
     assert box is not None and box.isVisible()
     # The message may quote the href: it must be shown literally.
@@ -200,11 +176,11 @@ def test_hostile_hrefs_are_refused_and_nothing_opens(qtbot, view, opened, href) 
     box.close()
 
 
-def test_refusal_can_be_shown_by_a_patched_message_box(qtbot, view, opened, monkeypatch):
+def test_refusal_can_be_shown_by_a_patched_message_box(qtbot, view, opened_urls, monkeypatch):
     shown: list[str] = []
     monkeypatch.setattr(view, "warning_box", lambda message: _Recorder(shown, message))
     view.open_link("https://doi.org/10.3390/cells12030356")  # a real URL is no anchor
-    assert opened == []
+    assert opened_urls == []
     assert len(shown) == 1 and "Not opened" in shown[0]
 
 
@@ -290,7 +266,7 @@ def test_untrusted_text_is_shown_literally(qtbot, view, library, events) -> None
 
 
 def test_a_doi_with_markup_characters_round_trips_through_the_link(
-    qtbot, view, library, events, opened
+    qtbot, view, library, events, opened_urls
 ) -> None:
     doi = '10.1234/a<b>&"c'
     library.update_fields(view.review_id(), {"doi": doi})
@@ -298,7 +274,7 @@ def test_a_doi_with_markup_characters_round_trips_through_the_link(
     text = view.doi_link.text()
     assert "<b>" not in text and "&lt;b&gt;&amp;&quot;c" in text
     click_link(qtbot, view.doi_link)
-    assert opened == [doi_url(doi)]
+    assert opened_urls == [doi_url(doi)]
 
 
 def test_empty_library_shows_a_placeholder(qtbot, empty_library, events) -> None:

@@ -63,9 +63,7 @@ def test_paints_bars_in_palette_colours(qtbot) -> None:
     chart.set_counts({2024: 1, 2025: 4})
     image = chart.grab().toImage()
     colours = {
-        image.pixelColor(x, y).name()
-        for x in range(image.width())
-        for y in range(image.height())
+        image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())
     }
     assert "#ff8800" in colours  # the bars use the palette's highlight colour
     assert _ink(image, QColor("#202020")) > 0

@@ -40,7 +40,7 @@ def split_name(text: str) -> Author:
 
 
 def family_given(author: Author) -> str:
-    """"Family, Given" (or the collective name), as RIS and BibTeX write authors."""
+    """ "Family, Given" (or the collective name), as RIS and BibTeX write authors."""
     if author.is_collective:
         return author.name
     return f"{author.family}, {author.given}" if author.given else author.family

@@ -12,32 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from exodesk.core.records import WorkRecord
+from exodesk.core.entries import BibEntry, Problem
 
-
-@dataclass(frozen=True, slots=True)
-class BibEntry:
-    """One reference as a file carries it: the work, plus what exodesk keeps beside it."""
-
-    record: WorkRecord
-    #: Citation key (BibTeX/BibLaTeX key, RIS ID, CSL-JSON id); "" when the file has none.
-    key: str = ""
-    tags: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()  # Markdown bodies
-    #: 1-based line where the record starts in the file it came from, when read.
-    line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A record that was skipped, and why. ``line`` is 1-based, None when unknown."""
-
-    line: int | None
-    message: str
-
-    def describe(self, source_name: str) -> str:
-        where = f"{source_name}, line {self.line}" if self.line else source_name
-        return f"{where}: {self.message}"
+__all__ = ["BibEntry", "FormatError", "Problem", "ReadResult", "Reader", "Writer"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,7 +114,6 @@ _CITATION_RE = re.compile(
     r"(?P<head>.+)\.\s+(?P<year>[0-9]{4})"
     r"(?:\s+(?P<when>[A-Za-z][A-Za-z0-9 \-]{0,20}?))?\s*;\s*(?P<locator>.*)"
 )
-_LOCATOR_RE = re.compile(r"(?P<volume>[^():]*?)\s*(?:\((?P<issue>[^()]*)\))?\s*(?::(?P<pages>.*))?")
 # Lazy values followed by an optional "." so that the period ending each field (and the
 # line) is not taken as part of the value: "PMC: 11779718." and "DOI: 10.1/x." both occur.
 _IDENTIFIER_RE = re.compile(
@@ -342,15 +341,31 @@ def _iso_date(year: str, when: str | None) -> str:
     return f"{year}-{month:02d}"
 
 
+def _split_locator(locator: str) -> tuple[str, str, str] | None:
+    """``"16(1):16"`` -> ``("16", "1", "16")``; None if the parentheses do not fit.
+
+    String operations, not a regex: the obvious pattern has adjacent optional whitespace
+    runs and backtracks cubically on a long run of spaces.
+    """
+    head, _, where = locator.partition(":")
+    volume, paren, issue = head.partition("(")
+    if paren:
+        issue, close, after = issue.partition(")")
+        if not close or after.strip() or "(" in issue:
+            return None
+    elif ")" in volume:
+        return None
+    return volume.strip(), issue.strip(), where.strip()
+
+
 def _read_locator(locator: str, line: _Line, ctx: _Context) -> tuple[str, str, str, str]:
     """``"16(1):16."`` -> volume, issue, pages, article number."""
     # Cut "... :1522491. Epub 2024 Dec 5." and the final period; pages never hold ". ".
     locator = locator.split(". ", 1)[0].rstrip(". ")
-    match = _LOCATOR_RE.fullmatch(locator)
-    if match is None:
+    split = _split_locator(locator)
+    if split is None:
         raise ctx.error(line, f"cannot read volume(issue):pages {_shown(locator)}")
-    volume, issue = match["volume"].strip(), (match["issue"] or "").strip()
-    where = (match["pages"] or "").strip()
+    volume, issue, where = split
     # A range is a page range; a single value is an e-locator/article number ("1522491").
     if "-" in where:
         return volume, issue, where, ""

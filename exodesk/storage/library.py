@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +19,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, exc, insert, select
 
+from exodesk.core.entries import BibEntry
 from exodesk.core.identifiers import InvalidIdentifier, parse_identifier
 from exodesk.core.query import WorkQuery
 from exodesk.core.records import Note, Source, Tag, Work, WorkRecord, WorkRow
-from exodesk.storage import fts, listing, notes, tags, works
+from exodesk.storage import fts, importing, listing, notes, tags, works
+from exodesk.storage.citations import add_citation_edge
 from exodesk.storage.engine import BUSY_TIMEOUT_MS, WRITE_OPTION, create_library_engine
 from exodesk.storage.errors import (
     ConflictError,
@@ -31,9 +33,10 @@ from exodesk.storage.errors import (
     NotALibraryError,
     NotFoundError,
 )
+from exodesk.storage.importing import ImportOptions, ImportOutcome
 from exodesk.storage.listing import SidebarCounts
 from exodesk.storage.migrate import upgrade_library
-from exodesk.storage.schema import citation_sources, citations, tracked_reviews
+from exodesk.storage.schema import citation_sources, tracked_reviews, work_merges
 from exodesk.storage.schema import works as works_table
 from exodesk.storage.sql import chunks, placeholders
 
@@ -196,6 +199,59 @@ class Library:
         with self._write() as connection:
             works.set_flag(connection, work_ids, "starred", value)
 
+    def get_works(self, work_ids: Sequence[int]) -> list[Work]:
+        """Several works in the order given (unknown ids are left out)."""
+        with self._read() as connection:
+            found = []
+            for work_id in work_ids:
+                try:
+                    found.append(works.get_work(connection, work_id))
+                except NotFoundError:
+                    continue
+            return found
+
+    # -- importing -------------------------------------------------------------------------
+    def import_entries(
+        self,
+        batches: Sequence[tuple[Sequence[BibEntry], ImportOptions]],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> list[ImportOutcome]:
+        """Add or merge every batch of entries (one per file) in ONE transaction: all of
+        them, or (on an error or ImportCancelled) none. Returns an outcome per batch."""
+        total = sum(len(entries) for entries, _options in batches)
+        done = 0
+
+        def overall(count: int, _of: int) -> None:
+            if progress is not None:
+                progress(done + count, total)
+
+        with self._write() as connection:
+            outcomes = []
+            for entries, options in batches:
+                outcomes.append(
+                    importing.import_entries(
+                        connection,
+                        entries,
+                        options,
+                        progress=overall,
+                        should_cancel=should_cancel,
+                    )
+                )
+                done += len(entries)
+            return outcomes
+
+    def merge_history(self, work_id: int) -> list[tuple[str, str, str]]:
+        """(origin, matched_on, fields filled) for each record merged into the work."""
+        with self._read() as connection:
+            rows = connection.execute(
+                select(work_merges.c.origin, work_merges.c.matched_on, work_merges.c.filled)
+                .where(work_merges.c.work_id == work_id)
+                .order_by(work_merges.c.id)
+            )
+            return [(origin, matched, filled) for origin, matched, filled in rows]
+
     # -- reviews and citations -----------------------------------------------------------
     def tracked_review_id(self) -> int | None:
         with self._read() as connection:
@@ -219,7 +275,7 @@ class Library:
         Returns True when the edge is new. Reporting a known edge again only adds the source.
         """
         with self._write() as connection:
-            return _add_citation(connection, citing_id, cited_id, source)
+            return add_citation_edge(connection, citing_id, cited_id, source)
 
     def add_review_with_citing(
         self,
@@ -253,7 +309,7 @@ class Library:
             for record in citing:
                 result = self._upsert(connection, works.validated(record), source)
                 results.append(result)
-                new_edges += _add_citation(
+                new_edges += add_citation_edge(
                     connection, result.work_id, review_result.work_id, edge_source
                 )
             return CitingImport(review_result, tuple(results), new_edges)
@@ -389,25 +445,6 @@ class Library:
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def _add_citation(connection: Connection, citing_id: int, cited_id: int, source: str) -> bool:
-    stamp = works.now()
-    existing = connection.execute(
-        select(citations.c.citing_id).where(
-            citations.c.citing_id == citing_id, citations.c.cited_id == cited_id
-        )
-    ).first()
-    if existing is None:
-        connection.execute(
-            insert(citations).values(citing_id=citing_id, cited_id=cited_id, first_seen=stamp)
-        )
-    connection.execute(
-        insert(citation_sources)
-        .prefix_with("OR IGNORE")
-        .values(citing_id=citing_id, cited_id=cited_id, source=source, first_seen=stamp)
-    )
-    return existing is None
 
 
 def _check_sqlite_header(path: Path) -> None:

@@ -74,6 +74,11 @@ class WorkModel(Base):
     pmid: Mapped[str | None] = mapped_column(String, unique=True)
     pmcid: Mapped[str | None] = mapped_column(String, unique=True)
     authors_display: Mapped[str] = mapped_column(Text(collation=CI), default="")
+    #: Stored once given, so that every export of a work uses the same key.
+    citation_key: Mapped[str | None] = mapped_column(Text)
+    #: Folded title and first-author family name, for finding duplicates without identifiers.
+    title_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    first_author_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     needs_metadata: Mapped[bool] = mapped_column(Boolean, default=False)
     is_read: Mapped[bool] = mapped_column(Boolean, default=False)
     starred: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -90,6 +95,8 @@ class WorkModel(Base):
         Index("ix_works_is_read", "is_read"),
         Index("ix_works_starred", "starred"),
         Index("ix_works_needs_metadata", "needs_metadata"),
+        Index("ix_works_citation_key", "citation_key", unique=True),
+        Index("ix_works_year_first_author_key", "year", "first_author_key"),
     )
 
 
@@ -217,6 +224,19 @@ class NoteModel(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class WorkMergeModel(Base):
+    """What a work absorbed when an imported record turned out to be the same work."""
+
+    __tablename__ = "work_merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    merged_at: Mapped[datetime] = mapped_column(DateTime)
+    origin: Mapped[str] = mapped_column(Text)  # "refs.ris, line 12"
+    matched_on: Mapped[str] = mapped_column(String)  # doi, pmid, pmcid or title
+    filled: Mapped[str] = mapped_column(Text, default="")  # fields filled, comma-separated
+
+
 class ProvenanceModel(Base):
     """Who set each bibliographic field of a work last: seed, import, sync or user."""
 
@@ -245,3 +265,4 @@ tags = cast(Table, TagModel.__table__)
 work_tags = cast(Table, WorkTagModel.__table__)
 notes = cast(Table, NoteModel.__table__)
 field_provenance = cast(Table, ProvenanceModel.__table__)
+work_merges = cast(Table, WorkMergeModel.__table__)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from exodesk.core.identifiers import doi_key, normalize_doi, normalize_pmcid, normalize_pmid
+from exodesk.core.matching import name_key, title_key
 from exodesk.core.records import (
     BIBLIOGRAPHIC_FIELDS,
     Author,
@@ -47,8 +48,17 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == ()
 
 
+def _first_family(record: WorkRecord) -> str:
+    if not record.authors:
+        return ""
+    first = record.authors[0]
+    return first.family or first.name
+
+
 def _column_values(record: WorkRecord) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(record, name) for name in SCALAR_FIELDS}
+    values["title_key"] = title_key(record.title)
+    values["first_author_key"] = name_key(_first_family(record))
     values["doi"] = record.doi or None
     values["doi_key"] = doi_key(record.doi) if record.doi else None
     values["pmid"] = record.pmid or None
@@ -125,6 +135,7 @@ def merge_into(
         if name == "authors":
             _write_authors(connection, work_id, new_value)
             column_updates["authors_display"] = authors_display(new_value)
+            column_updates["first_author_key"] = name_key(_first_family(record))
         elif name in TERM_KINDS:
             _write_terms(connection, work_id, TERM_KINDS[name], new_value)
         else:
@@ -140,7 +151,7 @@ def merge_into(
 
 
 def _subset(values: dict[str, Any], name: str) -> dict[str, Any]:
-    keys = {"doi": ("doi", "doi_key")}.get(name, (name,))
+    keys = {"doi": ("doi", "doi_key"), "title": ("title", "title_key")}.get(name, (name,))
     return {key: values[key] for key in keys}
 
 

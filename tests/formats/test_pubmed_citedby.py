@@ -382,6 +382,15 @@ def test_unreadable_locator() -> None:
     assert error_of(seed_with(12, ["Kharrat F Biomedicines. 2025; 13(1)(2)."])).line == 12
 
 
+@pytest.mark.parametrize(
+    "locator", ["1" + " " * 5000 + "((", "(" + " " * 5000 + ")x", "a " * 5000 + "(("]
+)
+def test_long_bad_locator_fails_fast(locator: str) -> None:
+    # Regression: a regex for the locator backtracked cubically on runs of spaces.
+    error = error_of(f"Title\nSmith J Nature. 2020; {locator}\nPMID: 1\n")
+    assert error.line == 2
+
+
 def test_last_author_inseparable_from_journal() -> None:
     error = error_of(HEADER + "Smith J, Study Group Nature. 2020; 1.\nPMID: 1\n")
     assert error.line == 7

@@ -112,3 +112,49 @@ def test_backup_file_is_a_consistent_copy(library: Library, library_path: Path) 
     connection = sqlite3.connect(copy)
     assert connection.execute("SELECT count(*) FROM works").fetchone() == (6,)
     connection.close()
+
+
+def test_upgrading_from_0001_keeps_every_row_and_fills_new_keys(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from exodesk.storage.migrate import alembic_config
+
+    path = tmp_path / "v1.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        connection.exec_driver_sql(
+            "INSERT INTO works (id, type, title, abstract, container_title, container_abbrev,"
+            " date, volume, issue, pages, article_number, publisher, language, authors_display,"
+            " needs_metadata, is_read, starred, created_at, updated_at) VALUES (1,"
+            " 'article-journal', 'Exosomes in Ageing', '', '', '', '', '', '', '', '', '', '',"
+            " 'Dzięgiel P', 0, 0, 0, '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO authors (work_id, position, family, given, name, orcid)"
+            " VALUES (1, 0, 'Dzięgiel', 'Piotr', '', '')"
+        )
+        connection.exec_driver_sql("INSERT INTO tags (id, name, color) VALUES (1, 'x', '#000000')")
+        connection.exec_driver_sql("INSERT INTO work_tags (work_id, tag_id) VALUES (1, 1)")
+        connection.exec_driver_sql(
+            "INSERT INTO notes (work_id, body, created_at, updated_at)"
+            " VALUES (1, 'mine', '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+        )
+    engine.dispose()
+
+    library = Library.open(path)
+    assert library.backup_path is not None
+    work = library.get_work(1)
+    assert [t.name for t in work.tags] == ["x"]
+    assert [n.body for n in library.list_notes(1)] == ["mine"]
+    assert work.record.authors[0].family == "Dzięgiel"
+    with library.engine.connect() as connection:
+        keys = connection.exec_driver_sql(
+            "SELECT title_key, first_author_key FROM works WHERE id = 1"
+        ).one()
+    assert tuple(keys) == ("exosomes in ageing", "dziegiel")
+    library.close()

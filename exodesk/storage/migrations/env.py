@@ -15,10 +15,14 @@ connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only a misconfigured call gets here
     raise RuntimeError("exodesk migrations run through exodesk.storage.migrate only")
 
-context.configure(
-    connection=connection,
-    target_metadata=Base.metadata,
-    render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies tables
-)
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Leave the FTS5 table and its shadow tables to the hand-written DDL."""
+    return not (type_ == "table" and name is not None and name.startswith("works_fts"))
+
+
+# No render_as_batch: batch mode rebuilds a table by dropping it, and with foreign keys on
+# dropping ``works`` cascades into every table that refers to it. Write ADD COLUMN steps.
+context.configure(connection=connection, target_metadata=Base.metadata, include_name=include_name)
 with context.begin_transaction():
     context.run_migrations()

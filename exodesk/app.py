@@ -78,6 +78,8 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
         if screenshot is not None:
             return save_screenshot(app, window, Path(screenshot))
         window.show()
+        if files:
+            window.transfer.ask_import([Path(name) for name in files])
         return int(app.exec())
     finally:
         library.close()

@@ -503,6 +503,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_item_commands(commands, common)
     _add_tag_commands(commands, common)
     _add_note_commands(commands, common)
+    # Imported here: the import/export module builds on this one's helpers.
+    from exodesk.cli_transfer import add_transfer_commands
+
+    add_transfer_commands(commands, common)
     return parser
 
 

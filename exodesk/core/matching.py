@@ -35,9 +35,7 @@ def fold(text: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
     letters = "".join(
-        ch if ch.isalnum() else " "
-        for ch in decomposed
-        if unicodedata.category(ch) != "Mn"
+        ch if ch.isalnum() else " " for ch in decomposed if unicodedata.category(ch) != "Mn"
     )
     ascii_text = letters.encode("ascii", "ignore").decode("ascii").lower()
     return _NOT_WORD.sub(" ", ascii_text).strip()

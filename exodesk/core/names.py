@@ -6,7 +6,8 @@ import re
 
 from exodesk.core.records import Author
 
-_INITIALS = re.compile(r"^[A-Z]{1,4}$")
+# Any upper-case letters, not only A-Z: "Kowalski Ł" is a Polish "Family INITIALS" name.
+_INITIALS = re.compile(r"^[^\W\d_]{1,4}$")
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "le", "la", "ten"}
 
 
@@ -31,7 +32,7 @@ def split_name(text: str) -> Author:
     words = text.split(" ")
     if len(words) == 1:
         return Author(family=words[0])
-    if _INITIALS.match(words[-1]):
+    if _INITIALS.match(words[-1]) and words[-1].isupper():
         return Author(family=" ".join(words[:-1]), given=words[-1])
     first_family = len(words) - 1
     while first_family > 1 and words[first_family - 1].lower() in _PARTICLES:
@@ -43,4 +44,6 @@ def family_given(author: Author) -> str:
     """ "Family, Given" (or the collective name), as RIS and BibTeX write authors."""
     if author.is_collective:
         return author.name
+    if not author.family:  # a given name alone: ", Given" would read as an empty family
+        return author.given
     return f"{author.family}, {author.given}" if author.given else author.family

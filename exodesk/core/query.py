@@ -15,6 +15,7 @@ class Scope(str, Enum):
     STARRED = "starred"
     NEEDS_METADATA = "needs_metadata"
     TAG = "tag"
+    EVERYTHING = "everything"  # every work, tracked reviews included (exports)
 
 
 class SortKey(str, Enum):

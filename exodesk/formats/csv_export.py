@@ -7,13 +7,13 @@ open it with ``newline=""`` so that Windows does not turn that into ``\\r\\r\\n`
 ``bom=True`` the text starts with a UTF-8 byte order mark, without which Excel reads UTF-8 as
 the local code page and mangles names such as "Stefańska".
 
-Formula injection: a spreadsheet runs any cell that starts with ``=``, ``+``, ``-`` or ``@``
-(and Excel also skips a leading tab or carriage return before looking), so a title such as
-``=HYPERLINK("http://evil","x")`` read from a downloaded file would become a live formula.
-Following OWASP's advice, every cell that starts with one of those characters gets a ``'``
-in front, which spreadsheets take as "this is text". That includes harmless values such as
-"-5": no column here is a number anyone sums, and telling safe from unsafe values apart is
-exactly the guessing OWASP warns against.
+Formula injection: a spreadsheet runs any cell that starts with ``=``, ``+``, ``-`` or ``@``,
+so a title such as ``=HYPERLINK("http://evil","x")`` read from a downloaded file would become
+a live formula. Following OWASP's advice (whose list adds tab and carriage return), every
+cell that starts with one of those six characters gets a ``'`` in front, which spreadsheets
+take as "this is text". That includes harmless values such as "-5": no column here is a
+number anyone sums, and telling safe from unsafe values apart is the guessing OWASP warns
+against. NUL characters are dropped: csv readers and spreadsheets choke on them.
 """
 
 from __future__ import annotations

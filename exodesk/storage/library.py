@@ -242,6 +242,18 @@ class Library:
                 done += len(entries)
             return outcomes
 
+    def assign_citation_keys(
+        self, work_ids: Sequence[int], make_key: Callable[[WorkRecord], str]
+    ) -> dict[int, str]:
+        """The citation key of each work, giving the works that have none a new, unique key.
+
+        Keys are stored, so every later export uses the same key for the same work.
+        """
+        from exodesk.storage import citekeys as citekeys_store
+
+        with self._write() as connection:
+            return citekeys_store.assign_keys(connection, work_ids, make_key)
+
     def merge_history(self, work_id: int) -> list[tuple[str, str, str]]:
         """(origin, matched_on, fields filled) for each record merged into the work."""
         with self._read() as connection:

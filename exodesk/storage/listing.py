@@ -34,7 +34,9 @@ _SCOPE_FILTERS: dict[Scope, str] = {
     Scope.UNREAD: f"{_NOT_REVIEW} AND w.is_read = 0",
     Scope.STARRED: f"{_NOT_REVIEW} AND w.starred = 1",
     Scope.NEEDS_METADATA: f"{_NOT_REVIEW} AND w.needs_metadata = 1",
-    Scope.TAG: f"{_NOT_REVIEW} AND w.id IN (SELECT work_id FROM work_tags WHERE tag_id = ?)",
+    # A tag shows every work carrying it, a tagged review included, so counts and rows agree.
+    Scope.TAG: "w.id IN (SELECT work_id FROM work_tags WHERE tag_id = ?)",
+    Scope.EVERYTHING: "1 = 1",
 }
 
 _SORT_EXPRESSIONS: dict[SortKey, str] = {

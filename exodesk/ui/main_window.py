@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QPoint, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -30,7 +30,9 @@ from exodesk.ui.open_links import LinkKind
 from exodesk.ui.sidebar import ENTRY_ROLE, EntryKind, SidebarEntry, SidebarModel
 from exodesk.ui.summary_view import ReviewSummaryView
 from exodesk.ui.tag_manager import TagManagerDialog
+from exodesk.ui.tasks import TaskPanel
 from exodesk.ui.text import counted
+from exodesk.ui.transfer import TransferController, dropped_paths
 from exodesk.ui.work_actions import WorkActions
 from exodesk.ui.works_model import WorksTableModel
 
@@ -73,8 +75,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.work_actions = WorkActions(library, self.events, self.selected_work_ids, self)
+        self.task_panel = TaskPanel(self)
+        self.transfer = TransferController(
+            library, self.events, self.task_panel, self.selected_work_ids,
+            self.search.text, self,
+        )  # fmt: skip
         self._build_menus()
         self._build_status_bar()
+        self.setAcceptDrops(True)
         self._connect_events()
 
         self.sidebar_model.refresh()
@@ -157,6 +165,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.addAction(self.transfer.import_action)
+        file_menu.addAction(self.transfer.export_action)
+        file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quit"), self, objectName="actionQuit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -168,6 +179,7 @@ class MainWindow(QMainWindow):
         self.find_action.triggered.connect(self.focus_search)
         self.addAction(self.find_action)
         edit_menu.addAction(self.find_action)
+        edit_menu.addAction(self.transfer.copy_citation_action)
         edit_menu.addAction(self.work_actions.copy_doi)
 
         articles = bar.addMenu(self.tr("&Articles"))
@@ -209,6 +221,7 @@ class MainWindow(QMainWindow):
         a = self.work_actions
         for group in (
             (a.open_doi, a.open_pubmed, a.open_pmc, a.copy_doi),
+            (self.transfer.copy_citation_action, self.transfer.export_action),
             (a.tag_selected, a.remove_tag),
             (a.mark_read, a.mark_unread, a.toggle_star),
         ):
@@ -222,6 +235,7 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel(objectName="statusCounts")
         self.counts_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.path_label, 1)
+        self.statusBar().addPermanentWidget(self.task_panel)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.path_label.setText(str(self.library.path or ""))
 
@@ -403,6 +417,17 @@ class MainWindow(QMainWindow):
             ).format(version=__version__, path=self.library.path),
         )
 
+    # -- files dropped on the window ---------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.transfer.ask_import(paths)
+
     # -- state -------------------------------------------------------------------------------
     def save_state(self) -> None:
         settings = QSettings()
@@ -426,6 +451,11 @@ class MainWindow(QMainWindow):
         self.works_model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        running = self.task_panel.current()
+        if running is not None:
+            # Cancel and wait: an import rolls back, so the library stays as it was.
+            running.cancel()
+            running.wait(10_000)
         self.detail_pane.flush()
         if self._save_on_close:
             self.save_state()

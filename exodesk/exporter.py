@@ -1,0 +1,93 @@
+"""Exporting works: which works (the scope), as which entries, written in which format.
+
+Used by File > Export, Copy Citation and ``exodesk export``. The works become ``BibEntry``s
+with their stored citation keys (new keys are given and stored on first export), their tag
+names and note bodies; a format writer or the CSL formatter turns those into text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator
+from exodesk.core.entries import BibEntry
+from exodesk.core.query import Scope, SortKey, WorkQuery
+from exodesk.storage.library import Library
+
+#: Formats that are not file formats of the registry but a formatted bibliography.
+BIBLIOGRAPHY_OUTPUTS = {"text": "text", "markdown": "markdown", "html": "html"}
+DEFAULT_STYLE = "apa"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportScope:
+    """What to export: explicit works, or a tag and/or search, or everything."""
+
+    work_ids: tuple[int, ...] = ()
+    tag_id: int | None = None
+    query: str = ""
+
+    def resolve(self, library: Library) -> list[int]:
+        if self.work_ids:
+            return list(self.work_ids)
+        scope = Scope.TAG if self.tag_id is not None else Scope.EVERYTHING
+        ids = library.query_work_ids(
+            WorkQuery(
+                scope=scope,
+                tag_id=self.tag_id,
+                text=self.query,
+                sort=SortKey.AUTHORS,
+                descending=False,
+            )
+        )
+        return list(ids)
+
+
+def collect_entries(
+    library: Library,
+    work_ids: Sequence[int],
+    *,
+    key_pattern: str = DEFAULT_PATTERN,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[BibEntry]:
+    generator = CitationKeyGenerator(key_pattern)
+    keys = library.assign_citation_keys(work_ids, generator.make_key)
+    entries = []
+    works = library.get_works(work_ids)
+    for number, work in enumerate(works, start=1):
+        notes = tuple(note.body for note in library.list_notes(work.id) if note.body.strip())
+        entries.append(
+            BibEntry(
+                record=work.record,
+                key=keys.get(work.id, ""),
+                tags=tuple(tag.name for tag in work.tags),
+                notes=notes,
+            )
+        )
+        if progress is not None and number % 200 == 0:
+            progress(number, len(works))
+    return entries
+
+
+def render(
+    entries: Sequence[BibEntry], format_name: str, *, style: str | Path = DEFAULT_STYLE
+) -> str:
+    """The text of an export: a file format by name, or a bibliography (text/markdown/html)."""
+    if format_name in BIBLIOGRAPHY_OUTPUTS:
+        from exodesk.formats.bibliography import format_bibliography
+
+        return format_bibliography(entries, style, BIBLIOGRAPHY_OUTPUTS[format_name])  # type: ignore[arg-type]
+    from exodesk.formats.registry import get_format
+
+    fmt = get_format(format_name)
+    if not fmt.can_write:
+        raise ValueError(f"exodesk cannot export {fmt.label}")
+    return fmt.write(entries)
+
+
+def export_names() -> list[str]:
+    from exodesk.formats.registry import writable_formats
+
+    return [fmt.name for fmt in writable_formats()] + list(BIBLIOGRAPHY_OUTPUTS)

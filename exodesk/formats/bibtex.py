@@ -1,0 +1,953 @@
+"""BibTeX and BibLaTeX: one reader for both dialects, one writer for each.
+
+Why these libraries:
+
+* **bibtexparser 2.x** splits the file into blocks and records the line where each starts,
+  and it keeps going after a malformed entry (``library.failed_blocks``), which is what
+  "skip the bad record, report its line" needs. Only its splitter is used (an empty parse
+  stack): ``@string`` macros, ``#`` concatenation, names and LaTeX are handled here, because
+  its middlewares neither concatenate nor decode fast enough (see ``docs/platform.md``).
+* **pylatexenc** turns LaTeX into Unicode (``{\\"o}`` -> ö, ``\\&`` -> &, ``--`` -> –).
+  It is slow, so only values holding ``\\``, ``{`` or ``}`` go through it, each distinct
+  value once (cached); other values only get its ligatures (``--``, ``---``, ``~``...).
+
+Reading, both dialects (a field in parentheses is read when the first is missing):
+
+==========================  =================================================================
+record                      BibTeX / BibLaTeX fields
+==========================  =================================================================
+type                        entry type, see ``_READ_TYPES`` (``@article`` -> article-journal)
+title                       ``title`` (BibLaTeX ``subtitle`` appended after ": ")
+authors                     ``author``: "Family, Given", "Family, Jr, Given", "Given Family";
+                            a name that is one brace group (``{World Health Organization}``)
+                            is an organisation; ``others`` is dropped
+container_title             ``journal`` (``journaltitle``, ``booktitle``)
+container_abbrev            ``shortjournal`` (``journal-abbrev``, ``journalabbrev``)
+year, date                  ``date`` (ISO, BibLaTeX) else ``year`` + ``month`` + ``day``
+volume                      ``volume``
+issue                       ``number`` (``issue``)
+pages                       ``pages``, dashes made one hyphen ("1--10" -> "1-10")
+article_number              ``eid`` (``article-number``, ``articleno``); ``pages`` equal to
+                            it is the article number again and is dropped
+publisher                   ``publisher`` (``school``, ``institution``)
+language                    ``language`` (``langid``)
+doi                         ``doi`` (else a doi.org ``url``)
+pmid                        ``pmid`` (``eprint`` with ``eprinttype = {pubmed}``)
+pmcid                       ``pmcid`` (``eprint`` with ``eprinttype = {pmc}``)
+abstract                    ``abstract``
+keywords                    ``keywords``, split on "," and ";"
+tags (BibEntry)             ``groups`` (JabRef's field), split the same way
+notes (BibEntry)            each of ``annote``, ``annotation``, ``note``, ``comment``
+==========================  =================================================================
+
+Writing (``write_bibtex`` / ``write_biblatex``):
+
+==========================  ==========================  =====================================
+record                      BibTeX                      BibLaTeX
+==========================  ==========================  =====================================
+container_title             ``journal`` (``booktitle``  ``journaltitle`` (``booktitle`` for
+                            for chapters, papers)       chapters, papers, encyclopedia)
+container_abbrev            ``shortjournal``            ``shortjournal``
+year, date                  ``year``, ``month = jan``,  ``date``
+                            ``date`` if it has a day
+issue                       ``number``                  ``number``
+pages                       ``pages`` ("1--10")         ``pages`` ("1--10")
+article_number              ``eid``, and ``pages``      ``eid``
+                            when there are none (so
+                            classic styles print it)
+publisher                   ``publisher`` (``school``   ``publisher`` (``institution`` for
+                            for theses, ``institution`` theses and reports)
+                            for reports)
+pmid                        ``pmid``                    ``eprint`` + ``eprinttype = {pubmed}``
+pmcid, doi, language,       ``pmcid``, ``doi``,         the same
+abstract                    ``language``, ``abstract``
+keywords + tags             ``keywords`` = keywords     the same
+                            then tags; ``groups`` =
+                            tags
+notes                       ``annote``                  ``annotation``
+==========================  ==========================  =====================================
+
+Conventions: notes go to ``annote``/``annotation``, the fields standard styles never print
+(``note`` would put private notes into a paper's reference list); several notes are
+joined with a blank line and come back as one note. Tags are written after the keywords in
+``keywords`` (so other tools see them, as Zotero does) and again in ``groups`` (JabRef's
+group-membership field); on reading, ``groups`` gives the tags, and a ``keywords`` list that
+ends with exactly those tags gives them back, so what we wrote reads back as it was.
+
+Text is escaped so that every character reads back as itself: ``\\ { } & % $ # _ ~ ^`` and
+the ligatures ``--``, ``''``, ``\\`\\``` are written as LaTeX (``\\textbraceleft{}``
+keeps braces balanced for bibtex). Non-ASCII is written as UTF-8 (biber, pybtex and
+bibtexparser read it; classic bibtex passes it through). Title words with a capital after
+their first letter ("DNA", "mRNA", "Therapy-Recent") are wrapped in braces so sentence-case
+styles keep them; other capitals follow the style, as in Zotero's exports. DOIs are written
+verbatim (as doi.org URLs, percent-encoded, when they hold a brace or backslash).
+
+A field longer than :data:`MAX_FIELD_CHARS` skips its entry (with a Problem).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from urllib.parse import quote
+
+import bibtexparser
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    ExplicitComment,
+    ParsingFailedBlock,
+    Preamble,
+    String,
+)
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+from exodesk.core.citekeys import CitationKeyGenerator, unique_key
+from exodesk.core.identifiers import (
+    InvalidIdentifier,
+    normalize_doi,
+    normalize_pmcid,
+    normalize_pmid,
+)
+from exodesk.core.records import Author, WorkRecord
+from exodesk.formats.base import BibEntry, FormatError, Problem, ReadResult
+
+__all__ = ["MAX_FIELD_CHARS", "looks_like", "read_bibtex", "write_biblatex", "write_bibtex"]
+
+#: A longer field skips its entry: nothing bibliographic is that long, and LaTeX decoding
+#: of a megabyte already takes seconds.
+MAX_FIELD_CHARS = 1_000_000
+
+# bibtexparser logs every malformed block as a warning; the reader reports them as Problems,
+# so without this handler Python's last-resort handler would print them a second time.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+
+_READ_TYPES = {
+    "article": "article-journal",
+    "book": "book",
+    "mvbook": "book",
+    "collection": "book",
+    "mvcollection": "book",
+    "proceedings": "book",
+    "mvproceedings": "book",
+    "reference": "book",
+    "mvreference": "book",
+    "manual": "book",
+    "booklet": "pamphlet",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "bookinbook": "chapter",
+    "suppbook": "chapter",
+    "suppcollection": "chapter",
+    "inreference": "entry-encyclopedia",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "thesis": "thesis",
+    "techreport": "report",
+    "report": "report",
+    "online": "webpage",
+    "electronic": "webpage",
+    "www": "webpage",
+    "unpublished": "manuscript",
+    "patent": "patent",
+    "dataset": "dataset",
+    "software": "software",
+    "periodical": "periodical",
+    "standard": "standard",
+    "misc": "document",
+}
+#: BibLaTeX blocks that group or share fields of other entries; they are no works.
+_SKIPPED_TYPES = frozenset({"set", "xdata"})
+
+# CSL type -> (BibTeX type, BibLaTeX type); anything else is @misc.
+_WRITE_TYPES = {
+    "article-journal": ("article", "article"),
+    "article-magazine": ("article", "article"),
+    "article-newspaper": ("article", "article"),
+    "review": ("article", "article"),
+    "review-book": ("article", "article"),
+    "book": ("book", "book"),
+    "chapter": ("incollection", "incollection"),
+    "entry-encyclopedia": ("incollection", "inreference"),
+    "paper-conference": ("inproceedings", "inproceedings"),
+    "thesis": ("phdthesis", "thesis"),
+    "report": ("techreport", "report"),
+    "webpage": ("misc", "online"),
+    "manuscript": ("unpublished", "unpublished"),
+    "pamphlet": ("booklet", "booklet"),
+    "patent": ("misc", "patent"),
+    "dataset": ("misc", "dataset"),
+    "software": ("misc", "software"),
+}
+_BOOKTITLE_TYPES = frozenset({"chapter", "paper-conference", "entry-encyclopedia"})
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAMES = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
+#: The macros every BibTeX style defines.
+_PREDEFINED_MACROS = dict(zip(_MONTHS, _MONTH_NAMES, strict=True))
+
+_ENTRY_HEAD = re.compile(r"@\w+\s*[{(]\s*[^\s,{}()=]{0,80}")
+_BLOCK_START = re.compile(r"^[ \t]*@[A-Za-z]+[ \t]*[{(]", re.M)
+_NEEDS_DECODING = re.compile(r"[\\{}]")
+_LIGATURES = re.compile(r"---|--|``|''|!`|\?`|~")
+_LIGATURE_TEXT = {
+    "---": "\N{EM DASH}",
+    "--": "\N{EN DASH}",
+    "``": "\N{LEFT DOUBLE QUOTATION MARK}",
+    "''": "\N{RIGHT DOUBLE QUOTATION MARK}",
+    "!`": "\N{INVERTED EXCLAMATION MARK}",
+    "?`": "\N{INVERTED QUESTION MARK}",
+    "~": "\N{NO-BREAK SPACE}",
+}
+# A bare % starts a LaTeX comment and a bare & is a table column: in a .bib value people
+# mean the characters.
+_BARE_COMMENT_OR_AMP = re.compile(r"(?<!\\)([%&])")
+_ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+_DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
+_YEAR = re.compile(r"[0-9]{4}")
+_ISO_DATE = re.compile(r"\s*([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+_DOI_URL = re.compile(r"https?://(?:dx\.)?doi\.org/", re.I)
+_VERBATIM_ESCAPE = re.compile(r"\\([_%&#$])")
+
+
+# ---------------------------------------------------------------------------------------
+# LaTeX -> Unicode
+
+
+@lru_cache(maxsize=1)
+def _latex_converter() -> LatexNodes2Text:
+    db = get_default_latex_context_db()
+    # pylatexenc leaves out these text-mode macros: the writer uses the first ones because
+    # they keep braces balanced for bibtex (``\{`` counts as a brace there), and titles
+    # name the TeX family ("The {\TeX}book").
+    db.add_context_category(
+        "exodesk-bibtex",
+        prepend=True,
+        macros=[
+            MacroTextSpec("textbraceleft", "{"),
+            MacroTextSpec("textbraceright", "}"),
+            MacroTextSpec("textbackslash", "\\"),
+            MacroTextSpec("textasciitilde", "~"),
+            MacroTextSpec("textasciicircum", "^"),
+            MacroTextSpec("textquotedbl", '"'),
+            MacroTextSpec("textunderscore", "_"),
+            MacroTextSpec("TeX", "TeX"),
+            MacroTextSpec("LaTeX", "LaTeX"),
+            MacroTextSpec("LaTeXe", "LaTeX2e"),
+            MacroTextSpec("BibTeX", "BibTeX"),
+        ],
+    )
+    return LatexNodes2Text(latex_context=db)
+
+
+@lru_cache(maxsize=16384)
+def _latex_to_text(value: str) -> str:
+    """Unicode text of a BibTeX value; whitespace is left as it is."""
+    if not _NEEDS_DECODING.search(value):
+        return _LIGATURES.sub(lambda match: _LIGATURE_TEXT[match.group()], value)
+    try:
+        return _latex_converter().latex_to_text(_BARE_COMMENT_OR_AMP.sub(r"\\\1", value))
+    except (RecursionError, ValueError, IndexError, KeyError, TypeError, AttributeError):
+        # pylatexenc parses tolerantly, but nesting deeper than Python's recursion limit
+        # (or a bug of its own) must not cost the user the record: drop the markup.
+        return value.replace("{", "").replace("}", "").replace("\\", "")
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def _text(value: str) -> str:
+    """A one-line field: LaTeX decoded, runs of whitespace made one space."""
+    return _ASCII_SPACE.sub(" ", _clean(_latex_to_text(value))).strip()
+
+
+def _paragraphs(value: str) -> str:
+    """Like :func:`_text`, but blank lines stay paragraph breaks."""
+    paragraphs = _PARAGRAPH_BREAK.split(_clean(_latex_to_text(value)).replace("\r\n", "\n"))
+    return "\n\n".join(p for p in (_ASCII_SPACE.sub(" ", p).strip() for p in paragraphs) if p)
+
+
+def _note(value: str) -> str:
+    """Markdown: line breaks and indentation matter, so only the ends are trimmed."""
+    return _clean(_latex_to_text(value).replace("\r\n", "\n")).strip()
+
+
+def _verbatim(value: str) -> str:
+    """Identifiers: no LaTeX, but one enclosing brace pair and ``\\_``-style escapes go."""
+    value = value.strip()
+    if value.startswith("{") and value.endswith("}") and _balanced(value[1:-1]):
+        value = value[1:-1]
+    return _VERBATIM_ESCAPE.sub(r"\1", value).strip()
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += (char == "{") - (char == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+# ---------------------------------------------------------------------------------------
+# Field values: delimiters, @string macros and # concatenation
+
+
+class _SkipEntry(Exception):
+    """The entry cannot be read; the message says why."""
+
+
+class _TooLong(Exception):
+    pass
+
+
+def _value_parts(raw: str) -> Iterator[str]:
+    """The ``#``-separated parts of a raw value, delimiters kept.
+
+    Braces preceded by a backslash do not count, as in bibtexparser's splitter, so the
+    parts agree with where it found the value to end.
+    """
+    depth, in_quotes, start = 0, False, 0
+    for index, char in enumerate(raw):
+        escaped = index > 0 and raw[index - 1] == "\\"
+        if char == "{" and not escaped:
+            depth += 1
+        elif char == "}" and not escaped:
+            depth -= 1
+        elif char == '"' and depth == 0:
+            in_quotes = not in_quotes
+        elif char == "#" and depth == 0 and not in_quotes:
+            yield raw[start:index].strip()
+            start = index + 1
+    yield raw[start:].strip()
+
+
+def _resolve(raw: str, macros: dict[str, str | None]) -> str:
+    """The text of a raw value: delimiters removed, macros expanded, parts joined.
+
+    An unknown macro stands for its own name (lenient: bibtex would warn and use "").
+
+    Raises:
+        _TooLong: the result would be longer than MAX_FIELD_CHARS.
+    """
+    if len(raw) > MAX_FIELD_CHARS:
+        raise _TooLong
+    pieces: list[str] = []
+    size = 0
+    for part in _value_parts(raw):
+        if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')):
+            piece: str | None = part[1:-1]
+        else:
+            piece = macros.get(part.lower(), part)
+        if piece is None:  # a macro that was itself too long
+            raise _TooLong
+        size += len(piece)
+        if size > MAX_FIELD_CHARS:
+            raise _TooLong
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def _macros(blocks: Sequence[object]) -> dict[str, str | None]:
+    """``@string`` macros (names case-insensitive) plus the month macros; None = too long."""
+    macros: dict[str, str | None] = dict(_PREDEFINED_MACROS)
+    for block in blocks:
+        if isinstance(block, String):
+            try:
+                macros[block.key.lower()] = _resolve(block.value, macros)
+            except _TooLong:
+                macros[block.key.lower()] = None
+    return macros
+
+
+# ---------------------------------------------------------------------------------------
+# Names
+
+
+def _top_level_split(text: str, is_separator: Callable[[str], bool]) -> list[str]:
+    """Split at characters for which ``is_separator`` holds, outside braces."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and is_separator(char):
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in _top_level_split(text, str.isspace) if word]
+
+
+def _split_names(value: str) -> list[str]:
+    """The names of a BibTeX name list: words "and" at brace depth 0 separate them."""
+    names: list[list[str]] = [[]]
+    for word in _words(value):
+        if word.lower() == "and":
+            names.append([])
+        else:
+            names[-1].append(word)
+    return [" ".join(words) for words in names if words]
+
+
+def _is_one_group(text: str) -> bool:
+    """Whether ``text`` is a single brace group: ``{World Health Organization}``."""
+    if not (text.startswith("{") and text.endswith("}")):
+        return False
+    depth = 0
+    for index, char in enumerate(text):
+        depth += (char == "{") - (char == "}")
+        if depth == 0 and index < len(text) - 1:
+            return False
+    return depth == 0
+
+
+def _starts_lower(word: str) -> bool:
+    """BibTeX's "von" test: a lower-case first letter; ``{\\"u}ber`` counts as "ü"."""
+    if word.startswith("{\\"):
+        word = _latex_to_text(word)
+    elif word.startswith("{"):
+        return False  # a protected group is never a von part
+    return word[:1].islower()
+
+
+def _read_name(text: str) -> Author | None:
+    """One BibTeX name, following BibTeX's own rules for its three forms."""
+    if _is_one_group(text):
+        name = _text(text)
+        return Author(name=name) if name else None
+    parts = [part.strip() for part in _top_level_split(text, lambda char: char == ",")]
+    if len(parts) == 1:
+        words = _words(parts[0])
+        if len(words) == 1 and words[0].lower() == "others":
+            return None  # "and others" is "et al.", not an author
+        # "First von Last": the family name starts at the first lower-case word ("van"),
+        # and the last word always belongs to it.
+        start = len(words) - 1
+        for index, word in enumerate(words[:-1]):
+            if _starts_lower(word):
+                start = index
+                break
+        family, given = " ".join(words[start:]), " ".join(words[:start])
+    elif len(parts) == 2:
+        family, given = parts
+    else:
+        # "von Last, Jr, First": the suffix stays with the family, as split_name keeps it.
+        family = f"{parts[0]}, {parts[1]}" if parts[1] else parts[0]
+        given = ", ".join(parts[2:])
+    family, given = _text(family), _text(given)
+    if not family:
+        family, given = given, ""
+    return Author(family=family, given=given) if family else None
+
+
+def _read_authors(value: str) -> tuple[Author, ...]:
+    authors = (_read_name(name) for name in _split_names(value))
+    return tuple(author for author in authors if author is not None)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class _Fields:
+    """The fields of one entry: resolved raw values and the line each starts on."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def raw(self, *names: str) -> str:
+        for name in names:
+            if self.values.get(name, "").strip():
+                return self.values[name]
+        return ""
+
+    def text(self, *names: str) -> str:
+        return _text(self.raw(*names))
+
+
+def _entry_label(entry: Entry) -> str:
+    return f"@{entry.entry_type}{{{entry.key}}}" if entry.key else f"@{entry.entry_type}"
+
+
+def _collect_fields(entry: Entry, macros: dict[str, str | None]) -> tuple[_Fields, list[str]]:
+    """Resolve the fields of ``entry``; also names the fields given twice (first one wins)."""
+    fields, repeated = _Fields(), []
+    for item in entry.fields:
+        name = item.key.strip().lower()
+        if name in fields.values:
+            repeated.append(name)
+            continue
+        try:
+            fields.values[name] = _resolve(str(item.value), macros)
+        except _TooLong:
+            raise _SkipEntry(
+                f"{_entry_label(entry)}: field {name!r} is longer than "
+                f"{MAX_FIELD_CHARS:,} characters; entry skipped"
+            ) from None
+        fields.lines[name] = item.start_line + 1
+    return fields, repeated
+
+
+def _month(value: str) -> int | None:
+    text = _text(value).strip().lower().rstrip(".")
+    if text.isdigit() and 1 <= int(text) <= 12:
+        return int(text)
+    for number, name in enumerate(_MONTHS, start=1):
+        if text[:3] == name and _MONTH_NAMES[number - 1].lower().startswith(text):
+            return number
+    return None
+
+
+def _read_date(fields: _Fields) -> tuple[int | None, str]:
+    """``(year, ISO date)``: BibLaTeX ``date`` first, else ``year``/``month``/``day``."""
+    year_match = _YEAR.search(_text(fields.raw("year")))
+    year = int(year_match.group()) if year_match else None
+    iso = _ISO_DATE.match(_text(fields.raw("date")))
+    if iso and _valid_date(*iso.groups()):
+        date_year = int(iso.group(1))
+        return (year if year is not None else date_year), iso.group(0).strip()
+    if year is None:
+        return None, ""
+    month = _month(fields.raw("month"))
+    if month is None:
+        return year, f"{year:04d}"
+    day_text = _text(fields.raw("day"))
+    if day_text.isdigit() and 1 <= int(day_text) <= 31:
+        return year, f"{year:04d}-{month:02d}-{int(day_text):02d}"
+    return year, f"{year:04d}-{month:02d}"
+
+
+def _valid_date(year: str, month: str | None, day: str | None) -> bool:
+    return (
+        int(year) > 0
+        and (month is None or 1 <= int(month) <= 12)
+        and (day is None or 1 <= int(day) <= 31)
+    )
+
+
+def _pages(value: str) -> str:
+    return _DASHES.sub("-", _text(value))
+
+
+def _split_list(value: str) -> list[str]:
+    items = (_text(item) for item in _top_level_split(value, lambda char: char in ",;"))
+    return [item for item in items if item]
+
+
+def _dedupe(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _keywords_and_tags(fields: _Fields) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    keywords = _split_list(fields.raw("keywords", "keyword"))
+    tags = _split_list(fields.raw("groups"))
+    # The writer appends the tags to the keywords; give them back to the tags.
+    if tags and keywords[len(keywords) - len(tags) :] == tags:
+        keywords = keywords[: len(keywords) - len(tags)]
+    return _dedupe(keywords), _dedupe(tags)
+
+
+_PUBMED_EPRINT = frozenset({"pubmed", "pmid"})
+_PMC_EPRINT = frozenset({"pmc", "pmcid", "pubmedcentral"})
+
+
+class _IdentifierReader:
+    """Normalises identifier fields; a bad one is dropped and reported, the entry kept."""
+
+    def __init__(self, fields: _Fields, label: str) -> None:
+        self.fields = fields
+        self.label = label
+        self.problems: list[Problem] = []
+
+    def _read(self, name: str, normalize: Callable[[str], str]) -> str:
+        value = _verbatim(self.fields.raw(name))
+        if not value:
+            return ""
+        try:
+            return normalize(value)
+        except InvalidIdentifier as error:
+            line = self.fields.lines.get(name)
+            self.problems.append(Problem(line, f"{self.label}: {error}; identifier dropped"))
+            return ""
+
+    def identifiers(self) -> tuple[str, str, str]:
+        """``(doi, pmid, pmcid)``."""
+        fields = self.fields
+        doi_field = "doi"
+        if not fields.raw("doi") and _DOI_URL.match(_verbatim(fields.raw("url"))):
+            doi_field = "url"
+        eprint_type = _text(fields.raw("eprinttype")).lower()
+        pmid_field = "pmid"
+        if not fields.raw("pmid") and eprint_type in _PUBMED_EPRINT:
+            pmid_field = "eprint"
+        pmcid_field = "pmcid"
+        if not fields.raw("pmcid") and eprint_type in _PMC_EPRINT:
+            pmcid_field = "eprint"
+        return (
+            self._read(doi_field, normalize_doi),
+            self._read(pmid_field, normalize_pmid),
+            self._read(pmcid_field, normalize_pmcid),
+        )
+
+
+def _title(fields: _Fields) -> str:
+    title, subtitle = fields.text("title"), fields.text("subtitle")
+    return f"{title}: {subtitle}" if title and subtitle else title or subtitle
+
+
+def _numbers(fields: _Fields) -> tuple[str, str]:
+    """``(pages, article_number)``; pages equal to the article number are the writer's copy."""
+    pages = _pages(fields.raw("pages"))
+    article_number = fields.text("eid", "article-number", "articleno", "article_number")
+    if pages == article_number:
+        pages = ""
+    return pages, article_number
+
+
+def _record(entry: Entry, fields: _Fields, ids: tuple[str, str, str]) -> WorkRecord:
+    year, date = _read_date(fields)
+    pages, article_number = _numbers(fields)
+    keywords, _ = _keywords_and_tags(fields)
+    return WorkRecord(
+        title=_title(fields),
+        type=_READ_TYPES.get(entry.entry_type.lower(), "document"),
+        abstract=_paragraphs(fields.raw("abstract")),
+        container_title=fields.text("journal", "journaltitle", "booktitle"),
+        container_abbrev=fields.text("shortjournal", "journal-abbrev", "journalabbrev"),
+        year=year,
+        date=date,
+        volume=fields.text("volume"),
+        issue=fields.text("number", "issue"),
+        pages=pages,
+        article_number=article_number,
+        publisher=fields.text("publisher", "school", "institution"),
+        language=fields.text("language", "langid"),
+        doi=ids[0],
+        pmid=ids[1],
+        pmcid=ids[2],
+        authors=_read_authors(fields.raw("author")),
+        keywords=keywords,
+        source_line=entry.start_line + 1 if entry.start_line is not None else None,
+    )
+
+
+def _read_entry(entry: Entry, macros: dict[str, str | None]) -> tuple[BibEntry, list[Problem]]:
+    """One entry as a BibEntry, with the Problems of fields that were dropped."""
+    line = entry.start_line + 1 if entry.start_line is not None else None
+    fields, repeated = _collect_fields(entry, macros)
+    label = _entry_label(entry)
+    problems = [
+        Problem(fields.lines.get(name, line), f"{label}: field {name!r} given twice; first kept")
+        for name in dict.fromkeys(repeated)
+    ]
+    identifiers = _IdentifierReader(fields, label)
+    record = _record(entry, fields, identifiers.identifiers())
+    _, tags = _keywords_and_tags(fields)
+    note_fields = ("annote", "annotation", "note", "comment")
+    notes = tuple(note for note in (_note(fields.raw(name)) for name in note_fields) if note)
+    bib_entry = BibEntry(record=record, key=entry.key.strip(), tags=tags, notes=notes, line=line)
+    return bib_entry, problems + identifiers.problems
+
+
+def _failure_message(block: ParsingFailedBlock) -> str:
+    reason = getattr(block.error, "abort_reason", None) or str(block.error)
+    head = _ENTRY_HEAD.match(block.raw or "")
+    where = f"{head.group()}: " if head else ""
+    return f"{where}malformed entry skipped ({' '.join(reason.split())})"
+
+
+@dataclass
+class _KeyRegister:
+    """Entry keys seen so far, with the line of their entry; compared ignoring case."""
+
+    lines: dict[str, int | None] = field(default_factory=dict)
+
+    def claim(self, key: str, line: int | None) -> tuple[str, Problem | None]:
+        """``key``, or a new unique key and a Problem if an earlier entry has it."""
+        if not key:
+            return key, None
+        if key.lower() not in self.lines:
+            self.lines[key.lower()] = line
+            return key, None
+        new_key = unique_key(key, self.lines)
+        first = self.lines[key.lower()]
+        self.lines[new_key.lower()] = line
+        message = f"key {key!r} was already used on line {first}; this entry is read as {new_key!r}"
+        return new_key, Problem(line, message)
+
+
+def _split_blocks(text: str, source_name: str) -> list[object]:
+    if "\x00" in text:
+        raise FormatError("binary data, not a BibTeX file", source_name=source_name)
+    if not text.strip():
+        raise FormatError("the file is empty", source_name=source_name)
+    try:
+        library = bibtexparser.parse_string(text, parse_stack=[])
+    except Exception as error:
+        # bibtexparser re-raises what it does not expect (its own bugs); one unreadable
+        # file must not take the import down with another exception type.
+        raise FormatError(
+            f"cannot be read as BibTeX ({type(error).__name__})", source_name=source_name
+        ) from error
+    blocks: list[object] = list(library.blocks)
+    content = (Entry, ParsingFailedBlock, String, Preamble, ExplicitComment)
+    if not any(isinstance(block, content) for block in blocks):
+        raise FormatError("no BibTeX entries found", source_name=source_name)
+    return blocks
+
+
+def read_bibtex(text: str, *, source_name: str = "<text>") -> ReadResult:
+    """Read a BibTeX or BibLaTeX file.
+
+    Malformed entries are skipped and reported as Problems with their line; a bad
+    identifier is dropped (Problem) but its entry kept; a repeated key gets ``-1``, ``-2``...
+    appended (Problem); a repeated field keeps its first value (Problem).
+
+    Raises:
+        FormatError: empty text, binary data, or no BibTeX block at all.
+    """
+    blocks = _split_blocks(text.lstrip("\ufeff"), source_name)
+    macros = _macros(blocks)
+    result = ReadResult()
+    keys = _KeyRegister()
+    for block in blocks:
+        entry = block
+        if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
+            entry = block.ignore_error_block  # readable; repeats are reported below
+        if isinstance(entry, Entry):
+            _read_into(result, entry, macros, keys)
+        elif isinstance(block, ParsingFailedBlock):
+            line = block.start_line + 1 if block.start_line is not None else None
+            result.problems.append(Problem(line, _failure_message(block)))
+    return result
+
+
+def _read_into(
+    result: ReadResult, entry: Entry, macros: dict[str, str | None], keys: _KeyRegister
+) -> None:
+    if entry.entry_type.lower() in _SKIPPED_TYPES:
+        return
+    line = entry.start_line + 1 if entry.start_line is not None else None
+    try:
+        bib_entry, problems = _read_entry(entry, macros)
+    except _SkipEntry as skip:
+        result.problems.append(Problem(line, str(skip)))
+        return
+    key, key_problem = keys.claim(bib_entry.key, line)
+    result.entries.append(replace(bib_entry, key=key))
+    result.problems.extend([key_problem] if key_problem else [])
+    result.problems.extend(problems)
+
+
+def looks_like(text: str) -> bool:
+    """Whether ``text`` looks like BibTeX: a line starting with ``@type{`` early on."""
+    return bool(_BLOCK_START.search(text[:65536]))
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+
+_SPECIALS = re.compile(r"[\\{}&%$#_~^]|(?<=-)-|(?<=`)`|(?<=')'|(?<=[!?])`|\n(?=[ \t]*@)")
+_SPECIAL_LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    # An empty group breaks a ligature ("--" would read back as an en dash), and keeps a
+    # line from starting with "@", which bibtexparser would take for a new entry.
+    "-": "{}-",
+    "`": "{}`",
+    "'": "{}'",
+    "\n": "\n{}",
+}
+
+
+def _escape(text: str) -> str:
+    """LaTeX for ``text`` that reads back (through pylatexenc) as exactly ``text``."""
+    return _SPECIALS.sub(lambda match: _SPECIAL_LATEX[match.group()], text)
+
+
+def _braced(latex: str) -> str:
+    return f"{{{latex}}}" if latex else ""
+
+
+def _title_latex(title: str) -> str:
+    """Escaped title; words with a capital after their first letter are brace-protected."""
+    words = []
+    for word in title.split(" "):
+        latex = _escape(word)
+        if any(char.isupper() for char in word[1:]):
+            # bibtex changes the case inside a group that starts with a backslash (a
+            # "special character"); a second pair of braces stops that.
+            latex = f"{{{{{latex}}}}}" if latex.startswith("\\") else f"{{{latex}}}"
+        words.append(latex)
+    return " ".join(words)
+
+
+def _name_part(text: str) -> str:
+    """Escaped name part, braced where bibtex would split it (at an "and" or a comma)."""
+    latex = _escape(text)
+    if "," in text or any(word.lower() == "and" for word in text.split()):
+        return f"{{{latex}}}"
+    return latex
+
+
+def _write_name(author: Author) -> str:
+    if author.is_collective:
+        return f"{{{_escape(author.name)}}}"
+    family, given = (author.family, author.given) if author.family else (author.given, "")
+    if not given:
+        # Groups hide spaces and commas from bibtex's name parsing, so "Golkar Narenji"
+        # stays one family name (a trailing comma would be an error in bibtex).
+        latex = _escape(family).replace(",", "{,}").replace(" ", "{ }")
+        return latex[:-1] + "{s}" if family.lower() == "others" else latex
+    last, _, suffix = family.partition(", ")
+    if suffix and "," not in last and "," not in suffix:
+        # split_name's "Family, Jr" is bibtex's "von Last, Jr, First" form.
+        return f"{_name_part(last)}, {_name_part(suffix)}, {_name_part(given)}"
+    return f"{_name_part(family)}, {_name_part(given)}"
+
+
+def _authors_latex(authors: Sequence[Author]) -> str:
+    named = [author for author in authors if author.name or author.family or author.given]
+    return " and ".join(_write_name(author) for author in named)
+
+
+def _doi_latex(doi: str) -> str:
+    if "\\" in doi or "{" in doi or "}" in doi:
+        # Only the resolver form, percent-encoded, keeps these characters out of bibtex's
+        # brace counting; normalize_doi decodes it again.
+        return "https://doi.org/" + quote(doi, safe="/:;()._-")
+    return doi
+
+
+def _list_latex(items: Sequence[str]) -> str:
+    return ", ".join(_escape(item) for item in items)
+
+
+def _pages_latex(record: WorkRecord, biblatex: bool) -> str:
+    if record.pages:
+        return "--".join(_escape(part) for part in record.pages.split("-"))
+    # BibTeX has no article-number field that classic styles print: give it as pages.
+    return "" if biblatex else _escape(record.article_number)
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    biblatex: bool
+
+    def entry_type(self, record: WorkRecord) -> str:
+        bibtex_type, biblatex_type = _WRITE_TYPES.get(record.type, ("misc", "misc"))
+        return biblatex_type if self.biblatex else bibtex_type
+
+    def container_field(self, record: WorkRecord) -> str:
+        if record.type in _BOOKTITLE_TYPES:
+            return "booktitle"
+        return "journaltitle" if self.biblatex else "journal"
+
+    def publisher_field(self, record: WorkRecord) -> str:
+        if record.type == "report" or (record.type == "thesis" and self.biblatex):
+            return "institution"
+        return "school" if record.type == "thesis" else "publisher"
+
+    def subtype(self, record: WorkRecord) -> str:
+        # BibLaTeX requires a type for @thesis and @report; these are its localisation keys.
+        types = {"thesis": "phdthesis", "report": "techreport"}
+        return types.get(record.type, "") if self.biblatex else ""
+
+
+def _date_fields(record: WorkRecord, biblatex: bool) -> list[tuple[str, str]]:
+    iso = _ISO_DATE.match(record.date)
+    year = record.year if record.year is not None else (int(iso.group(1)) if iso else None)
+    if biblatex:
+        date = iso.group(0).strip() if iso else (f"{year:04d}" if year is not None else "")
+        return [("date", _braced(date))]
+    fields = [("year", _braced(str(year) if year is not None else ""))]
+    if iso and iso.group(2) and 1 <= int(iso.group(2)) <= 12:
+        fields.append(("month", _MONTHS[int(iso.group(2)) - 1]))  # a macro: no braces
+    if iso and iso.group(3):
+        fields.append(("date", _braced(iso.group(0).strip())))
+    return fields
+
+
+def _identifier_fields(record: WorkRecord, biblatex: bool) -> list[tuple[str, str]]:
+    fields = [("doi", _braced(_doi_latex(record.doi)) if record.doi else "")]
+    if biblatex and record.pmid:
+        fields += [("eprint", _braced(record.pmid)), ("eprinttype", "{pubmed}")]
+    else:
+        fields.append(("pmid", _braced(record.pmid)))
+    return [*fields, ("pmcid", _braced(record.pmcid))]
+
+
+def _entry_fields(entry: BibEntry, dialect: _Dialect) -> list[tuple[str, str]]:
+    """``(name, value as written)`` of the non-empty fields of ``entry``."""
+    record, biblatex = entry.record, dialect.biblatex
+    fields = [
+        ("author", _braced(_authors_latex(record.authors))),
+        ("title", _braced(_title_latex(record.title))),
+        (dialect.container_field(record), _braced(_escape(record.container_title))),
+        ("shortjournal", _braced(_escape(record.container_abbrev))),
+        *_date_fields(record, biblatex),
+        ("volume", _braced(_escape(record.volume))),
+        ("number", _braced(_escape(record.issue))),
+        ("pages", _braced(_pages_latex(record, biblatex))),
+        ("eid", _braced(_escape(record.article_number))),
+        (dialect.publisher_field(record), _braced(_escape(record.publisher))),
+        ("type", _braced(dialect.subtype(record))),
+        ("language", _braced(_escape(record.language))),
+        *_identifier_fields(record, biblatex),
+        ("abstract", _braced(_escape(record.abstract))),
+        ("keywords", _braced(_list_latex([*record.keywords, *entry.tags]))),
+        ("groups", _braced(_list_latex(entry.tags))),
+        ("annotation" if biblatex else "annote", _braced(_escape("\n\n".join(entry.notes)))),
+    ]
+    return [(name, value) for name, value in fields if value]
+
+
+def _write(entries: Sequence[BibEntry], dialect: _Dialect) -> str:
+    keys = CitationKeyGenerator().fill_keys(
+        [entry.key for entry in entries], [entry.record for entry in entries]
+    )
+    chunks = []
+    for entry, key in zip(entries, keys, strict=True):
+        lines = [f"@{dialect.entry_type(entry.record)}{{{key},"]
+        lines += [f"  {name} = {value}," for name, value in _entry_fields(entry, dialect)]
+        chunks.append("\n".join([*lines, "}\n"]))
+    return "\n".join(chunks)
+
+
+def write_bibtex(entries: Sequence[BibEntry]) -> str:
+    """BibTeX for ``entries`` (see the module documentation for fields and conventions).
+
+    Entries without a usable key get one from the default
+    :class:`~exodesk.core.citekeys.CitationKeyGenerator`, unique within the file.
+    """
+    return _write(entries, _Dialect(biblatex=False))
+
+
+def write_biblatex(entries: Sequence[BibEntry]) -> str:
+    """BibLaTeX for ``entries``: ``journaltitle``, ``date``, ``eid``, ``eprint`` for PMIDs."""
+    return _write(entries, _Dialect(biblatex=True))

@@ -1,0 +1,229 @@
+"""File > Import, File > Export, files dropped on the window, and Copy Citation."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QObject, QSettings, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from exodesk.exporter import collect_entries, render
+from exodesk.importer import ImportReport, import_files
+from exodesk.storage.importing import ImportCancelled
+from exodesk.storage.library import Library
+from exodesk.ui.events import LibraryEvents
+from exodesk.ui.tasks import Task, TaskContext, TaskPanel
+from exodesk.ui.transfer_dialogs import ExportChoice, ExportDialog, ImportDialog
+
+STYLE_SETTING = "citation/style"
+KEY_PATTERN_SETTING = "citation/keyPattern"
+
+
+def citation_style() -> str:
+    value = QSettings().value(STYLE_SETTING, "apa")
+    return str(value) if value else "apa"
+
+
+def key_pattern() -> str:
+    from exodesk.core.citekeys import DEFAULT_PATTERN
+
+    value = QSettings().value(KEY_PATTERN_SETTING, DEFAULT_PATTERN)
+    return str(value) if value else DEFAULT_PATTERN
+
+
+class TransferController(QObject):
+    """Owns the import/export actions and runs their work as background tasks."""
+
+    #: Emitted with the report when an import finished (also after a partial failure).
+    imported = Signal(object)
+    #: Emitted with the path when an export was written.
+    exported = Signal(str)
+    #: Emitted with a message for the user when something could not be done.
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        library: Library,
+        events: LibraryEvents,
+        panel: TaskPanel,
+        selected_ids: Callable[[], list[int]],
+        current_search: Callable[[], str],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self._library = library
+        self._events = events
+        self._panel = panel
+        self._selected_ids = selected_ids
+        self._current_search = current_search
+        self._parent = parent
+        #: Whether to show dialogs (report, errors); tests switch it off and read signals.
+        self.interactive = True
+        self.import_action = self._action("&Import…", "Ctrl+Shift+I", self.ask_import)
+        self.export_action = self._action("&Export…", "Ctrl+E", self.ask_export)
+        self.copy_citation_action = self._action(
+            "Copy &Citation", "Ctrl+Shift+C", self.copy_citation
+        )
+        self.failed.connect(self._show_failure)
+
+    def _action(self, text: str, shortcut: str, slot: Callable[[], object]) -> QAction:
+        action = QAction(self.tr(text), self._parent)
+        action.setShortcut(QKeySequence(shortcut))
+        name = "".join(ch for ch in text.replace("&", "").title() if ch.isalnum())
+        action.setObjectName("action" + name)
+        action.triggered.connect(lambda _checked=False: slot())
+        self._parent.addAction(action)
+        return action
+
+    def busy(self) -> bool:
+        return self._panel.current() is not None
+
+    # -- import ------------------------------------------------------------------------------
+    def ask_import(self, paths: Sequence[Path] = ()) -> ImportDialog:
+        dialog = ImportDialog(list(paths), self._parent)
+        dialog.accepted.connect(
+            lambda: self.start_import(dialog.paths(), cites_review=dialog.cites_review())
+        )
+        dialog.open()
+        return dialog
+
+    def start_import(self, paths: Sequence[Path], *, cites_review: bool) -> Task | None:
+        if not paths:
+            return None
+        if self.busy():
+            self.failed.emit(self.tr("Another import or export is still running."))
+            return None
+        files = [Path(p) for p in paths]
+
+        def work(context: TaskContext) -> ImportReport:
+            return import_files(
+                self._library,
+                files,
+                cites_review=cites_review,
+                progress=context.progress,
+                should_cancel=context.should_cancel,
+            )
+
+        task = Task(
+            self.tr("Importing {n} file(s)…").replace("{n}", str(len(files))),
+            work,
+            cancel_exceptions=(ImportCancelled,),
+            parent=self,
+        )
+        task.succeeded.connect(self._import_done)
+        task.failed.connect(lambda error: self.failed.emit(str(error)))
+        task.cancelled.connect(
+            lambda: self._events.status_message.emit(
+                self.tr("Import cancelled; the library is unchanged.")
+            )
+        )
+        self._panel.start(task)
+        return task
+
+    def _import_done(self, report: ImportReport) -> None:
+        if report.added or report.merged:
+            self._events.works_added_or_removed.emit()
+            self._events.tags_changed.emit()
+            self._events.works_changed.emit(report.changed_ids())
+        self._events.status_message.emit(self.tr("Import: ") + report.summary())
+        self.imported.emit(report)
+        if self.interactive:
+            box = QMessageBox(
+                QMessageBox.Icon.Information, self.tr("Import"), report.summary(),
+                parent=self._parent,
+            )  # fmt: skip
+            if report.details():
+                box.setDetailedText("\n".join(report.details()))
+            box.open()
+
+    # -- export ------------------------------------------------------------------------------
+    def ask_export(self) -> ExportDialog:
+        dialog = ExportDialog(
+            self._library,
+            has_selection=bool(self._selected_ids()),
+            search=self._current_search(),
+            style=citation_style(),
+            parent=self._parent,
+        )
+        dialog.chosen.connect(self.start_export)
+        dialog.open()
+        return dialog
+
+    def start_export(self, choice: ExportChoice) -> Task | None:
+        if self.busy():
+            self.failed.emit(self.tr("Another import or export is still running."))
+            return None
+        scope = choice.scope(self._selected_ids())
+        pattern = key_pattern()
+
+        def work(context: TaskContext) -> str:
+            ids = scope.resolve(self._library)
+            context.check_cancelled()
+            entries = collect_entries(
+                self._library, ids, key_pattern=pattern, progress=context.progress
+            )
+            context.check_cancelled()
+            text = render(entries, choice.format_name, style=choice.style)
+            context.check_cancelled()
+            # Write next to the target, then move into place: a failed or cancelled export
+            # never leaves a half-written file where the user expects the old one.
+            partial = choice.path.with_name(choice.path.name + ".part")
+            partial.write_text(text, encoding="utf-8", newline="")
+            partial.replace(choice.path)
+            return str(choice.path)
+
+        task = Task(self.tr("Exporting…"), work, parent=self)
+        task.succeeded.connect(self._export_done)
+        task.failed.connect(lambda error: self.failed.emit(self._export_error(error)))
+        self._panel.start(task)
+        return task
+
+    def _export_error(self, error: BaseException) -> str:
+        if isinstance(error, OSError):
+            return self.tr("Could not write the file: {}").format(error.strerror or error)
+        return str(error)
+
+    def _export_done(self, path: str) -> None:
+        self._events.status_message.emit(self.tr("Exported to {}").format(path))
+        self.exported.emit(path)
+
+    # -- clipboard ---------------------------------------------------------------------------
+    def copy_citation(self, style: str | None = None) -> QMimeData | None:
+        """The selected works, formatted in the chosen style, as rich and plain text."""
+        ids = self._selected_ids()
+        if not ids:
+            return None
+        from exodesk.formats.bibliography import StyleError, format_entries
+
+        entries = collect_entries(self._library, ids, key_pattern=key_pattern())
+        try:
+            formatted = format_entries(entries, style or citation_style())
+        except StyleError as error:
+            self.failed.emit(str(error))
+            return None
+        mime = QMimeData()
+        mime.setText("\n".join(item.plain for item in formatted))
+        mime.setHtml("".join(f"<p>{item.html}</p>" for item in formatted))
+        QGuiApplication.clipboard().setMimeData(mime)
+        self._events.status_message.emit(self.tr("Copied {n} citation(s)").replace(
+            "{n}", str(len(formatted))))  # fmt: skip
+        return mime
+
+    def _show_failure(self, message: str) -> None:
+        if self.interactive:
+            box = QMessageBox(
+                QMessageBox.Icon.Warning, "exodesk", f"<p>{html.escape(message)}</p>",
+                parent=self._parent,
+            )  # fmt: skip
+            box.open()
+
+
+def dropped_paths(mime: Any) -> list[Path]:
+    """Local files in a drop; anything else (web links, text) is ignored."""
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]

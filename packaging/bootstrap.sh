@@ -5,7 +5,8 @@
 #   bash packaging/bootstrap.sh --test     install with the test extra, lint, and run the tests
 #
 # The system packages are the libraries Qt needs to draw (EGL/GL, xkbcommon, fontconfig and
-# a font, D-Bus, GLib, the xcb plugins for a real X11 desktop) plus Python's venv module.
+# a font, D-Bus, GLib, the xcb plugins for a real X11 desktop) plus Python's venv module;
+# with --test also bibtex and pandoc, which judge exported files in the tests.
 # apt-get runs only when one of them is missing; as a normal user it asks for sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,10 @@ system_packages=(
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
   libxcb-shape0 libxcb-xkb1
 )
+# The tests judge exports with real peer programs: bibtex (TeX Live) and pandoc.
+if [ "$mode" = "--test" ]; then
+  system_packages+=(pandoc texlive-binaries texlive-base)
+fi
 missing=()
 for package in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

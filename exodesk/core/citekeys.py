@@ -27,7 +27,7 @@ field               value                                                       
 ==================  ==========================================================  =============
 
 Significant words are all but English articles, prepositions and conjunctions (so "The"
-is skipped, "Role" is kept). Literal text may hold ASCII letters, digits and ``_-:.``,
+is skipped, "Role" is kept). Literal text may hold ASCII letters, digits and ``_-:./+``,
 the characters every BibTeX and LaTeX tool accepts in a key. Keys therefore never hold
 anything else. A pattern whose fields are all empty for a record gives ``ref``.
 
@@ -59,8 +59,8 @@ FIELDS: tuple[str, ...] = ("auth", "Auth", "year", "shorttitle", "Shorttitle", "
 #: Keys are cut to this length: a pathological title must not make a pathological key.
 MAX_KEY_LENGTH = 100
 
-_KEY_CHARS = re.compile(r"[A-Za-z0-9_:.\-]+")
-_NOT_KEY_CHAR = re.compile(r"[^A-Za-z0-9_:.\-]+")
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_:./+\-]+")
+_NOT_KEY_CHAR = re.compile(r"[^A-Za-z0-9_:./+\-]+")
 _TOKEN = re.compile(r"\{([^{}]*)\}|([^{}]+)|([{}])")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _APOSTROPHES = re.compile(r"['\u2019\u02bc]")
@@ -155,7 +155,7 @@ def _parse_pattern(pattern: str) -> list[tuple[bool, str]]:
             if not is_valid_key(literal):
                 raise ValueError(
                     f"{literal!r} in {pattern!r}: literal text may only hold "
-                    "ASCII letters, digits and _-:."
+                    "ASCII letters, digits and _-:./+"
                 )
             parts.append((False, literal))
     if not any(is_field for is_field, _ in parts):
@@ -239,10 +239,15 @@ class CitationKeyGenerator:
                 result.append(clean)
             else:
                 result.append("")
+        next_suffix: dict[str, int] = {}  # many equal bases must not cost n**2 probes
         for index, record in enumerate(records):
             if not result[index]:
-                result[index] = _unique(self.make_key(record), used)
-                used.add(result[index].lower())
+                base = self.make_key(record)
+                key, next_suffix[base.lower()] = _unique(
+                    base, used, next_suffix.get(base.lower(), 1)
+                )
+                used.add(key.lower())
+                result[index] = key
         return result
 
 
@@ -255,13 +260,14 @@ def _suffix(number: int) -> str:
     return "".join(reversed(letters))
 
 
-def _unique(base: str, used_lower: set[str]) -> str:
+def _unique(base: str, used_lower: set[str], first_suffix: int = 1) -> tuple[str, int]:
+    """The first free key of ``base``, ``base`` + suffix... and the suffix to try next."""
     if base.lower() not in used_lower:
-        return base
-    for number in count(1):
+        return base, first_suffix
+    for number in count(first_suffix):
         candidate = base + _suffix(number)
         if candidate.lower() not in used_lower:
-            return candidate
+            return candidate, number + 1
     raise AssertionError("unreachable")  # count() never ends
 
 
@@ -270,4 +276,4 @@ def unique_key(base: str, taken: Iterable[str]) -> str:
 
     Keys compare ignoring case (BibTeX treats "Smith2023" and "smith2023" as one key).
     """
-    return _unique(base, {key.lower() for key in taken})
+    return _unique(base, {key.lower() for key in taken})[0]

@@ -6,10 +6,12 @@ Why these libraries:
   and it keeps going after a malformed entry (``library.failed_blocks``), which is what
   "skip the bad record, report its line" needs. Only its splitter is used (an empty parse
   stack): ``@string`` macros, ``#`` concatenation, names and LaTeX are handled here, because
-  its middlewares neither concatenate nor decode fast enough (see ``docs/platform.md``).
-* **pylatexenc** turns LaTeX into Unicode (``{\\"o}`` -> ö, ``\\&`` -> &, ``--`` -> –).
-  It is slow, so only values holding ``\\``, ``{`` or ``}`` go through it, each distinct
-  value once (cached); other values only get its ligatures (``--``, ``---``, ``~``...).
+  its middlewares do not concatenate, and its LaTeX decoding makes reading 30 times slower.
+* **pylatexenc** turns LaTeX into Unicode (``{\\"o}`` -> ö, ``\\'{e}`` -> é, ``{\\l}`` -> ł).
+  It takes about a millisecond per title, so values whose only LaTeX is braces, ligatures
+  (``--`` -> –) and the escapes the writer uses (``\\&``) are decoded by a regex that gives
+  the same text (a test compares the two); the rest goes through pylatexenc, each distinct
+  value once (cached). A bare ``%`` or ``&`` is read as the character, not as LaTeX.
 
 Reading, both dialects (a field in parentheses is read when the first is missing):
 
@@ -75,12 +77,15 @@ group-membership field); on reading, ``groups`` gives the tags, and a ``keywords
 ends with exactly those tags gives them back, so what we wrote reads back as it was.
 
 Text is escaped so that every character reads back as itself: ``\\ { } & % $ # _ ~ ^`` and
-the ligatures ``--``, ``''``, ``\\`\\``` are written as LaTeX (``\\textbraceleft{}``
-keeps braces balanced for bibtex). Non-ASCII is written as UTF-8 (biber, pybtex and
+the ligatures (``--``, two quotes...) are written as LaTeX (``\\textbraceleft{}`` keeps
+braces balanced for bibtex). Non-ASCII is written as UTF-8 (biber, pybtex and
 bibtexparser read it; classic bibtex passes it through). Title words with a capital after
 their first letter ("DNA", "mRNA", "Therapy-Recent") are wrapped in braces so sentence-case
 styles keep them; other capitals follow the style, as in Zotero's exports. DOIs are written
 verbatim (as doi.org URLs, percent-encoded, when they hold a brace or backslash).
+
+Entry types: see ``_READ_TYPES`` and ``_WRITE_TYPES``; types that a dialect lacks are
+written as ``@misc`` and read back as ``document``.
 
 A field longer than :data:`MAX_FIELD_CHARS` skips its entry (with a Problem).
 """
@@ -196,8 +201,16 @@ _PREDEFINED_MACROS = dict(zip(_MONTHS, _MONTH_NAMES, strict=True))
 
 _ENTRY_HEAD = re.compile(r"@\w+\s*[{(]\s*[^\s,{}()=]{0,80}")
 _BLOCK_START = re.compile(r"^[ \t]*@[A-Za-z]+[ \t]*[{(]", re.M)
-_NEEDS_DECODING = re.compile(r"[\\{}]")
-_LIGATURES = re.compile(r"---|--|``|''|!`|\?`|~")
+_TEXT_MACROS = {
+    "textbackslash": "\\",
+    "textbraceleft": "{",
+    "textbraceright": "}",
+    "textasciitilde": "~",
+    "textasciicircum": "^",
+}
+_SIMPLE_LATEX = re.compile(
+    r"\\([&%$#_{}])|\\(" + "|".join(_TEXT_MACROS) + r")\{\}|([{}])|(---|--|``|''|!`|\?`|~)"
+)
 _LIGATURE_TEXT = {
     "---": "\N{EM DASH}",
     "--": "\N{EN DASH}",
@@ -215,6 +228,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
 _YEAR = re.compile(r"[0-9]{4}")
+_SMALL_NUMBER = re.compile(r"[0-9]{1,2}")
 _ISO_DATE = re.compile(r"\s*([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _DOI_URL = re.compile(r"https?://(?:dx\.)?doi\.org/", re.I)
 _VERBATIM_ESCAPE = re.compile(r"\\([_%&#$])")
@@ -250,16 +264,52 @@ def _latex_converter() -> LatexNodes2Text:
     return LatexNodes2Text(latex_context=db)
 
 
-@lru_cache(maxsize=16384)
 def _latex_to_text(value: str) -> str:
     """Unicode text of a BibTeX value; whitespace is left as it is."""
-    if not _NEEDS_DECODING.search(value):
-        return _LIGATURES.sub(lambda match: _LIGATURE_TEXT[match.group()], value)
+    if len(value) > _MAX_CACHED_CHARS:
+        return _decode(value)
+    return _decode_short(value)
+
+
+def _decode(value: str) -> str:
+    simple = _simple_latex_to_text(value)
+    return simple if simple is not None else _pylatexenc_to_text(value)
+
+
+# Journals, publishers and author names repeat across entries; abstracts do not, and
+# caching them would hold whole files in memory.
+_MAX_CACHED_CHARS = 2000
+_decode_short = lru_cache(maxsize=16384)(_decode)
+
+
+def _simple_latex_to_text(value: str) -> str | None:
+    """The text of ``value`` if it holds no LaTeX beyond braces, ligatures and the escapes
+    the writer uses (``\\&``, ``\\textbraceleft{}``...); None if pylatexenc must decode it.
+
+    Most values are like that (protected words, ``--``), and pylatexenc takes a millisecond
+    or more for a title; the result is the same as pylatexenc's (a test compares them).
+    """
+    if "\\" in _SIMPLE_LATEX.sub("", value) or "$" in value.replace("\\$", ""):
+        return None
+    return _SIMPLE_LATEX.sub(_simple_replacement, value)
+
+
+def _simple_replacement(match: re.Match[str]) -> str:
+    escaped, macro, brace, ligature = match.groups()
+    if escaped:
+        return escaped
+    if macro:
+        return _TEXT_MACROS[macro]
+    return "" if brace else _LIGATURE_TEXT[ligature]
+
+
+def _pylatexenc_to_text(value: str) -> str:
     try:
         return _latex_converter().latex_to_text(_BARE_COMMENT_OR_AMP.sub(r"\\\1", value))
-    except (RecursionError, ValueError, IndexError, KeyError, TypeError, AttributeError):
+    except Exception:
         # pylatexenc parses tolerantly, but nesting deeper than Python's recursion limit
-        # (or a bug of its own) must not cost the user the record: drop the markup.
+        # (RecursionError) or a bug of its own must neither cost the user the record nor
+        # let another exception type out of the reader: drop the markup instead.
         return value.replace("{", "").replace("}", "").replace("\\", "")
 
 
@@ -391,7 +441,8 @@ def _top_level_split(text: str, is_separator: Callable[[str], bool]) -> list[str
 
 
 def _words(text: str) -> list[str]:
-    return [word for word in _top_level_split(text, str.isspace) if word]
+    # ASCII whitespace only, as bibtex: a no-break space belongs to its word.
+    return [word for word in _top_level_split(text, " \t\n\r\f\v".__contains__) if word]
 
 
 def _split_names(value: str) -> list[str]:
@@ -507,7 +558,7 @@ def _collect_fields(entry: Entry, macros: dict[str, str | None]) -> tuple[_Field
 
 def _month(value: str) -> int | None:
     text = _text(value).strip().lower().rstrip(".")
-    if text.isdigit() and 1 <= int(text) <= 12:
+    if _SMALL_NUMBER.fullmatch(text) and 1 <= int(text) <= 12:  # not isdigit(): "²"
         return int(text)
     for number, name in enumerate(_MONTHS, start=1):
         if text[:3] == name and _MONTH_NAMES[number - 1].lower().startswith(text):
@@ -529,7 +580,7 @@ def _read_date(fields: _Fields) -> tuple[int | None, str]:
     if month is None:
         return year, f"{year:04d}"
     day_text = _text(fields.raw("day"))
-    if day_text.isdigit() and 1 <= int(day_text) <= 31:
+    if _SMALL_NUMBER.fullmatch(day_text) and 1 <= int(day_text) <= 31:
         return year, f"{year:04d}-{month:02d}-{int(day_text):02d}"
     return year, f"{year:04d}-{month:02d}"
 
@@ -621,10 +672,11 @@ def _numbers(fields: _Fields) -> tuple[str, str]:
     return pages, article_number
 
 
-def _record(entry: Entry, fields: _Fields, ids: tuple[str, str, str]) -> WorkRecord:
+def _record(
+    entry: Entry, fields: _Fields, ids: tuple[str, str, str], keywords: tuple[str, ...]
+) -> WorkRecord:
     year, date = _read_date(fields)
     pages, article_number = _numbers(fields)
-    keywords, _ = _keywords_and_tags(fields)
     return WorkRecord(
         title=_title(fields),
         type=_READ_TYPES.get(entry.entry_type.lower(), "document"),
@@ -658,8 +710,8 @@ def _read_entry(entry: Entry, macros: dict[str, str | None]) -> tuple[BibEntry, 
         for name in dict.fromkeys(repeated)
     ]
     identifiers = _IdentifierReader(fields, label)
-    record = _record(entry, fields, identifiers.identifiers())
-    _, tags = _keywords_and_tags(fields)
+    keywords, tags = _keywords_and_tags(fields)
+    record = _record(entry, fields, identifiers.identifiers(), keywords)
     note_fields = ("annote", "annotation", "note", "comment")
     notes = tuple(note for note in (_note(fields.raw(name)) for name in note_fields) if note)
     bib_entry = BibEntry(record=record, key=entry.key.strip(), tags=tags, notes=notes, line=line)
@@ -717,8 +769,9 @@ def read_bibtex(text: str, *, source_name: str = "<text>") -> ReadResult:
     """Read a BibTeX or BibLaTeX file.
 
     Malformed entries are skipped and reported as Problems with their line; a bad
-    identifier is dropped (Problem) but its entry kept; a repeated key gets ``-1``, ``-2``...
-    appended (Problem); a repeated field keeps its first value (Problem).
+    identifier is dropped (Problem) but its entry kept; a repeated key (compared ignoring
+    case, as bibtex does) gets "a", "b"... appended (Problem); a repeated field keeps its
+    first value (Problem). ``@set`` and ``@xdata`` blocks are no works and are skipped.
 
     Raises:
         FormatError: empty text, binary data, or no BibTeX block at all.
@@ -764,6 +817,7 @@ def looks_like(text: str) -> bool:
 # ---------------------------------------------------------------------------------------
 # Writing
 
+_NAME_CONTENT = re.compile(r"[^\s-]")
 _SPECIALS = re.compile(r"[\\{}&%$#_~^]|(?<=-)-|(?<=`)`|(?<=')'|(?<=[!?])`|\n(?=[ \t]*@)")
 _SPECIAL_LATEX = {
     "\\": r"\textbackslash{}",
@@ -808,11 +862,19 @@ def _title_latex(title: str) -> str:
 
 
 def _name_part(text: str) -> str:
-    """Escaped name part, braced where bibtex would split it (at an "and" or a comma)."""
+    """Escaped name part, braced where bibtex would split it or find it empty.
+
+    bibtex splits names at "and" and commas, and reads hyphens as separators, so a part
+    made of hyphens only would be an empty part (an error).
+    """
     latex = _escape(text)
-    if "," in text or any(word.lower() == "and" for word in text.split()):
+    if "," in text or _only_separators(text) or any(w.lower() == "and" for w in text.split()):
         return f"{{{latex}}}"
     return latex
+
+
+def _only_separators(text: str) -> bool:
+    return bool(text) and not _NAME_CONTENT.search(text)
 
 
 def _write_name(author: Author) -> str:
@@ -823,9 +885,13 @@ def _write_name(author: Author) -> str:
         # Groups hide spaces and commas from bibtex's name parsing, so "Golkar Narenji"
         # stays one family name (a trailing comma would be an error in bibtex).
         latex = _escape(family).replace(",", "{,}").replace(" ", "{ }")
+        if _only_separators(family):
+            latex = f"{{{latex}}}"
+        if _is_one_group(latex):
+            latex += "{}"  # one group alone would read back as an organisation
         return latex[:-1] + "{s}" if family.lower() == "others" else latex
     last, _, suffix = family.partition(", ")
-    if suffix and "," not in last and "," not in suffix:
+    if last and suffix and "," not in last + suffix:
         # split_name's "Family, Jr" is bibtex's "von Last, Jr, First" form.
         return f"{_name_part(last)}, {_name_part(suffix)}, {_name_part(given)}"
     return f"{_name_part(family)}, {_name_part(given)}"

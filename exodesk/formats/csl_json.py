@@ -120,6 +120,7 @@ _WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
 _DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
 _ISO_DATE = re.compile(r"\s*([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _YEAR = re.compile(r"[0-9]{4}")
+_DATE_NUMBER = re.compile(r"\s*[0-9]{1,4}\s*")
 _ITEM_KEYS = re.compile(r'"(?:id|type|title|author|issued|DOI)"\s*:')
 
 
@@ -131,8 +132,16 @@ class _BadItem(Exception):
 # Splitting the JSON text into items, with their lines
 
 
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+class _Lines:
+    """Line numbers of increasing offsets, counting each newline once."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
+
+    def at(self, offset: int) -> int:
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
 
 
 def _json_error(error: ValueError, source_name: str) -> FormatError:
@@ -145,12 +154,12 @@ def _json_error(error: ValueError, source_name: str) -> FormatError:
 def _items(text: str, source_name: str) -> list[tuple[int, Any]]:
     """``(line, value)`` of each element of the top-level array (or of the single object)."""
     decoder = json.JSONDecoder()
-    start = len(text) - len(text.lstrip())
+    start = _skip_space(text, 0)
     try:
         if not text.startswith("[", start):
             value, end = decoder.raw_decode(text, start)
             _expect_end(text, end)
-            return [(_line_of(text, start), value)]
+            return [(_Lines(text).at(start), value)]
         return _array_items(text, start + 1, decoder)
     except ValueError as error:  # JSONDecodeError, or an integer of too many digits
         raise _json_error(error, source_name) from None
@@ -172,13 +181,14 @@ def _expect_end(text: str, index: int) -> None:
 
 def _array_items(text: str, index: int, decoder: json.JSONDecoder) -> list[tuple[int, Any]]:
     items: list[tuple[int, Any]] = []
+    lines = _Lines(text)
     index = _skip_space(text, index)
     if text.startswith("]", index):
         _expect_end(text, index + 1)
         return items
     while True:
         value, end = decoder.raw_decode(text, index)
-        items.append((_line_of(text, index), value))
+        items.append((lines.at(index), value))
         index = _skip_space(text, end)
         if text.startswith("]", index):
             _expect_end(text, index + 1)
@@ -251,8 +261,8 @@ def _authors(item: dict[str, Any]) -> tuple[Author, ...]:
 def _date_part(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 4:
-        return int(value)
+    if isinstance(value, str) and _DATE_NUMBER.fullmatch(value):
+        return int(value)  # some tools write "2023"; str.isdigit() would accept "²"
     return value if isinstance(value, int) and -9999 <= value <= 9999 else None
 
 
@@ -359,7 +369,7 @@ def _read_item(value: Any, line: int) -> tuple[BibEntry, list[Problem]]:
     problems: list[Problem] = []
     keywords, tags = _keywords_and_tags(value)
     record = replace(_record(value, keywords, problems), source_line=line)
-    note = _string(value, "note").replace("\r\n", "\n").strip()
+    note = _string(value, "note").strip()
     key = value.get("id")
     key_text = str(key) if isinstance(key, (str, int)) and not isinstance(key, bool) else ""
     entry = BibEntry(record, key=key_text, tags=tags, notes=(note,) if note else (), line=line)
@@ -408,7 +418,7 @@ def _write_author(author: Author) -> dict[str, str]:
     family, given = (author.family, author.given) if author.family else (author.given, "")
     name = {"family": family}
     last, _, suffix = family.partition(", ")
-    if suffix and "," not in last and "," not in suffix:
+    if last and suffix and "," not in last + suffix:
         name = {"family": last, "suffix": suffix}
     return {**name, "given": given} if given else name
 

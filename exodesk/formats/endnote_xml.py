@@ -104,7 +104,7 @@ _TYPE_BY_NUMBER = {str(number): csl for csl, (_, number) in REF_TYPES.items()}
 NOTE_SEPARATOR = "\n\n\u2042\n\n"
 _NOTE_SPLIT = re.compile(r"\n[ \t]*\u2042[ \t]*(?:\n|$)")
 _RECORD_TAG = re.compile(r"<record[\s>/]")
-_HEAD = re.compile(r"<xml>\s*<records>")
+_HEAD = re.compile(r"<xml>\s*<records\s*/?>")
 _YEAR = re.compile(r"\s*(\d{4})(?!\d)")
 _ISO_DATE = re.compile(r"\s*(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?(?!\d)")
 _MONTH_DAY = re.compile(r"\s*([A-Za-z]{3})[a-z]*\.?(?:\s+(\d{1,2})(?!\d))?")
@@ -184,6 +184,8 @@ def _xml_error(error: ET.ParseError) -> str:
     message = str(error).split(":", 1)[0]
     if message in ("no element found", "unclosed token"):
         return f"the XML ends too early ({message}): the file looks truncated"
+    if message == "syntax error" and error.position == (1, 0):
+        return "not an XML file"
     return f"not well-formed XML ({error})"
 
 

@@ -39,10 +39,10 @@ tags                   (none: KW lines come back as keywords)       KW, after ke
 notes                  N1 and RN, one note per line group           N1, one per note
 =====================  ===========================================  ==================
 
-Authors: "Family, Given" and "Family, Given, Suffix" are persons; a name without a comma is an organisation (as Zotero
-reads it), unless it reads "Family INITIALS"; a trailing comma ("World Health Organization,")
-marks an organisation, as EndNote writes it. The writer adds that comma to an organisation
-name only when the name would otherwise read as a person.
+Authors: "Family, Given" and "Family, Given, Suffix" are persons; a name without a comma is
+an organisation (as Zotero reads it), unless it reads "Family INITIALS"; a trailing comma
+("World Health Organization,") marks an organisation, as EndNote writes it. The writer adds
+that comma to an organisation name only when the name would otherwise read as a person.
 
 What RIS cannot carry, so a round trip loses it: subjects, author ORCIDs and affiliations;
 tags (they come back as keywords, which is how Zotero and EndNote read them); a person with
@@ -143,22 +143,29 @@ def looks_like(text: str) -> bool:
 
 @dataclass
 class _Field:
+    """One tag and its values, each value a list of lines (joined once, at the end: adding
+    to a growing string line by line would take quadratic time on a huge field)."""
+
     tag: str
     line: int
-    values: list[str]
+    lines: list[list[str]] = field(default_factory=list)
     size: int = 0
 
     def add(self, text: str, *, continuation: bool) -> None:
-        self.size += len(text)
+        self.size += len(text) + 1
         if self.size > MAX_FIELD_CHARS:
-            self.values = [""]  # the record will be skipped: keep no megabytes around
+            self.lines = []  # the record will be skipped: keep no megabytes around
         elif not continuation:
-            self.values.append(text)
+            self.lines.append([text])
         elif self.tag in _LIST_TAGS:
             if text.strip():
-                self.values.append(text.strip())
-        else:
-            self.values[-1] += "\n" + text
+                self.lines.append([text.strip()])
+        elif self.lines:
+            self.lines[-1].append(text)
+
+    @property
+    def values(self) -> list[str]:
+        return ["\n".join(lines) for lines in self.lines]
 
 
 @dataclass
@@ -241,7 +248,7 @@ def _split_records(lines: list[str]) -> tuple[list[_RawRecord], list[Problem]]:
             records.append(current)
             current = None
         else:
-            current.fields.append(_Field(tag, number, []))
+            current.fields.append(_Field(tag, number))
             current.fields[-1].add(value, continuation=False)
     if current is not None:
         problems.append(_unended(current, "at the end of the file: the file looks truncated"))

@@ -201,7 +201,11 @@ class TransferController(QObject):
 
         entries = collect_entries(self._library, ids, key_pattern=key_pattern())
         try:
-            formatted = format_entries(entries, style or citation_style())
+            formatted = [
+                item
+                for item in format_entries(entries, style or citation_style())
+                if item.plain.strip()
+            ]
         except StyleError as error:
             self.failed.emit(str(error))
             return None

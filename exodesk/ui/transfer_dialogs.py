@@ -34,6 +34,8 @@ BIBLIOGRAPHY_LABELS = {
     "html": "Bibliography, HTML (.html)",
 }
 BIBLIOGRAPHY_SUFFIX = {"text": ".txt", "markdown": ".md", "html": ".html"}
+#: The style box's last entry, which asks for a user's .csl file.
+OTHER_STYLE = "\x00other"
 
 
 class ImportDialog(QDialog):
@@ -197,7 +199,28 @@ class ExportDialog(QDialog):
         if index < 0 and current:
             self.style_box.addItem(Path(current).name, current)
             index = self.style_box.count() - 1
+        self.style_box.addItem(self.tr("Other style file (.csl)…"), OTHER_STYLE)
         self.style_box.setCurrentIndex(max(index, 0))
+        self._last_style = max(index, 0)
+        self.style_box.activated.connect(self._style_activated)
+
+    def _style_activated(self, index: int) -> None:
+        if self.style_box.itemData(index) != OTHER_STYLE:
+            self._last_style = index
+            return
+        name, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Citation Style"), "", self.tr("CSL styles (*.csl);;All files (*)")
+        )
+        if name:
+            self.add_style_file(Path(name))
+        else:
+            self.style_box.setCurrentIndex(self._last_style)
+
+    def add_style_file(self, path: Path) -> None:
+        """Offer a user's own .csl file (checked when the export runs)."""
+        self.style_box.insertItem(self.style_box.count() - 1, path.name, str(path))
+        self._last_style = self.style_box.count() - 2
+        self.style_box.setCurrentIndex(self._last_style)
 
     def _format_changed(self) -> None:
         self.style_box.setEnabled(self.format_name() in BIBLIOGRAPHY_OUTPUTS)

@@ -32,7 +32,7 @@ REVIEW = WorkRecord(
         Author(family="Dzięgiel", given="Piotr"),
     ),
 )
-KEY_SHAPE = re.compile(r"[A-Za-z0-9_:.\-]+")
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_:./+\-]+")
 
 
 def test_default_pattern_gives_the_reviews_key() -> None:
@@ -186,6 +186,7 @@ def test_fill_keys_replaces_duplicate_and_unusable_keys() -> None:
 def test_sanitize_and_validity() -> None:
     assert sanitize_key("Müller & Co, 2020") == "MullerCo2020"
     assert is_valid_key("smith:2020.a-b_c")
+    assert is_valid_key("hep/0101+x")
     assert not is_valid_key("smith 2020")
     assert not is_valid_key("")
 

@@ -32,6 +32,7 @@ REVIEW_TITLE = (
 )
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+QUICK = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def fixture(name: str) -> str:
@@ -117,17 +118,34 @@ def test_written_layout() -> None:
     record = review()
     text = write_medline([BibEntry(record, tags=("to read",), notes=("A note",))])
     lines = text.split("\n")
-    assert lines[:6] == ["", "PMID- 36766698", "VI  - 12", "IP  - 3", "DP  - 2023 Jan 18",
-                         "TI  - The Role of Exosomes in Human Carcinogenesis and Cancer Therapy-Recent"]  # fmt: skip
-    assert lines[6] == "      Findings from Molecular and Clinical Research"
+    assert lines[:7] == [
+        "",
+        "PMID- 36766698",
+        "VI  - 12",
+        "IP  - 3",
+        "DP  - 2023 Jan 18",
+        "TI  - The Role of Exosomes in Human Carcinogenesis and Cancer Therapy-Recent",
+        "      Findings from Molecular and Clinical Research",
+    ]
     assert all(len(line) <= 80 for line in lines)
-    for expected in ("LID - 356 [pii]", "LID - 10.3390/cells12030356 [doi]",
-                     "FAU - Stefańska, Katarzyna", "AU  - Stefańska K", "AU  - Volponi AA",
-                     "LA  - eng", "PT  - Journal Article", "TA  - Cells", "JT  - Cells",
-                     "MH  - Cell Biology", "OTO - NOTNLM", "OT  - to read", "GN  - A note",
-                     "AID - 10.3390/cells12030356 [doi]",
-                     "SO  - Cells. 2023 Jan 18;12(3):356. doi: 10.3390/cells12030356."):  # fmt: skip
-        assert expected in lines
+    expected_lines = [
+        "LID - 356 [pii]",
+        "LID - 10.3390/cells12030356 [doi]",
+        "FAU - Stefańska, Katarzyna",
+        "AU  - Stefańska K",
+        "AU  - Volponi AA",
+        "LA  - eng",
+        "PT  - Journal Article",
+        "TA  - Cells",
+        "JT  - Cells",
+        "MH  - Cell Biology",
+        "OTO - NOTNLM",
+        "OT  - to read",
+        "GN  - A note",
+        "AID - 10.3390/cells12030356 [doi]",
+        "SO  - Cells. 2023 Jan 18;12(3):356. doi: 10.3390/cells12030356.",
+    ]
+    assert [line for line in lines if line in expected_lines] == expected_lines
     assert text.endswith("cells12030356.\n")
 
 
@@ -152,11 +170,11 @@ def test_seed_review_round_trip() -> None:
 
 LATEX = "{}\\&%$#_^~"
 TEXT_CHARS = st.one_of(
-    st.characters(blacklist_categories=("Cc", "Cs", "Cn")),
+    st.characters(exclude_categories=("Cc", "Cs", "Cn")),
     st.sampled_from(LATEX + "ąćęłńóśźżŁŚŻäöüßçñøé"),
 )
 NAME_CHARS = st.one_of(
-    st.characters(whitelist_categories=("Lu", "Ll", "Lo")),
+    st.characters(categories=("Lu", "Ll", "Lo")),
     st.sampled_from(LATEX + "-'.ąęłńŁŚŻüé"),
 )
 
@@ -190,7 +208,9 @@ def year_and_date(draw: st.DrawFn) -> tuple[int | None, str]:
     if year is None:
         return None, ""
     month, day = draw(st.integers(1, 12)), draw(st.integers(1, 28))
-    return year, draw(st.sampled_from([f"{year}", f"{year}-{month:02d}", f"{year}-{month:02d}-{day:02d}"]))
+    return year, draw(
+        st.sampled_from([f"{year}", f"{year}-{month:02d}", f"{year}-{month:02d}-{day:02d}"])
+    )
 
 
 @st.composite
@@ -217,7 +237,9 @@ def entries(draw: st.DrawFn) -> BibEntry:
         pmid=pmid if title or pmid else "1",  # a record without title or identifier is skipped
         pmcid=draw(st.just("") | st.integers(1, 10**9).map(lambda n: f"PMC{n}")),
         authors=tuple(draw(st.lists(person | organisation, min_size=1, max_size=100))),
-        subjects=tuple(draw(st.lists(some_text.filter(lambda s: "*" not in s), max_size=3, unique=True))),
+        subjects=tuple(
+            draw(st.lists(some_text.filter(lambda s: "*" not in s), max_size=3, unique=True))
+        ),
         keywords=tuple(draw(st.lists(some_text, max_size=4, unique=True))),
     )
     return BibEntry(
@@ -244,7 +266,7 @@ def test_round_trip(original: list[BibEntry]) -> None:
     ]
 
 
-@PROPERTY
+@QUICK
 @given(entries())
 def test_written_lines_are_tag_lines_or_continuations(entry: BibEntry) -> None:
     for line in write_medline([entry]).split("\n"):
@@ -313,7 +335,11 @@ def test_bad_records_inside_a_good_file_are_skipped_with_their_line() -> None:
         ]
     )
     result = read_medline(text)
-    assert [entry.record.title for entry in result.entries] == ["Good one", "Bad PMID kept", "Good two"]
+    assert [entry.record.title for entry in result.entries] == [
+        "Good one",
+        "Bad PMID kept",
+        "Good two",
+    ]
     assert result.entries[1].record.pmid == ""
     assert [problem.line for problem in result.problems] == [6, 8, 10, 11, 13]
     messages = [problem.message for problem in result.problems]

@@ -27,6 +27,7 @@ REVIEW_TITLE = (
 )
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+QUICK = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def fixture(name: str) -> str:
@@ -227,11 +228,11 @@ def test_rispy_reads_the_seed_export() -> None:
 
 LATEX = "{}\\&%$#_^~"
 TEXT_CHARS = st.one_of(
-    st.characters(blacklist_categories=("Cc", "Cs", "Cn")),
+    st.characters(exclude_categories=("Cc", "Cs", "Cn")),
     st.sampled_from(LATEX + "ąćęłńóśźżŁŚŻäöüßçñøé"),
 )
 NAME_CHARS = st.one_of(
-    st.characters(whitelist_categories=("Lu", "Ll", "Lo")),
+    st.characters(categories=("Lu", "Ll", "Lo")),
     st.sampled_from(LATEX + "-'.ąęłńŁŚŻüé"),
 )
 _TAG_LIKE = re.compile(r"[A-Z][A-Z0-9]  -(?: .*)?")
@@ -257,7 +258,8 @@ note_text = (
 words = st.lists(st.text(NAME_CHARS, min_size=1, max_size=10), min_size=1, max_size=2)
 person = st.builds(Author, family=words.map(" ".join), given=words.map(" ".join))
 organisation = st.builds(
-    lambda parts: Author(name=", ".join(parts)), st.lists(words.map(" ".join), min_size=1, max_size=2)
+    lambda parts: Author(name=", ".join(parts)),
+    st.lists(words.map(" ".join), min_size=1, max_size=2),
 )
 dois = st.from_regex(r"10\.[0-9]{4,9}/[-._;()/:A-Za-z0-9<>#\[\]ąé]{1,30}", fullmatch=True)
 
@@ -268,7 +270,9 @@ def year_and_date(draw: st.DrawFn) -> tuple[int | None, str]:
     if year is None:
         return None, ""
     month, day = draw(st.integers(1, 12)), draw(st.integers(1, 28))
-    return year, draw(st.sampled_from([f"{year}", f"{year}-{month:02d}", f"{year}-{month:02d}-{day:02d}"]))
+    return year, draw(
+        st.sampled_from([f"{year}", f"{year}-{month:02d}", f"{year}-{month:02d}-{day:02d}"])
+    )
 
 
 @st.composite
@@ -286,7 +290,9 @@ def entries(draw: st.DrawFn) -> BibEntry:
         date=date,
         volume=draw(line_text),
         issue=draw(line_text),
-        pages=draw(st.from_regex(r"|[1-9][0-9]{0,3}(-[1-9][0-9]{0,3})?|e[0-9]{1,5}", fullmatch=True)),
+        pages=draw(
+            st.from_regex(r"|[1-9][0-9]{0,3}(-[1-9][0-9]{0,3})?|e[0-9]{1,5}", fullmatch=True)
+        ),
         article_number=draw(line_text),
         publisher=draw(line_text),
         language=draw(st.sampled_from(["", "en", "pl", "English"])),
@@ -329,7 +335,7 @@ def test_round_trip(original: list[BibEntry]) -> None:
     ]
 
 
-@PROPERTY
+@QUICK
 @given(st.lists(entries(), min_size=1, max_size=3))
 def test_rispy_reads_every_export(original: list[BibEntry]) -> None:
     parsed = rispy.loads(write_ris(original))

@@ -192,3 +192,20 @@ def test_two_tasks_do_not_run_at_once(window: MainWindow, tmp_path: Path) -> Non
     first.cancel()
     first.wait(10_000)
     QApplication.processEvents()
+
+
+def test_export_with_a_users_own_csl_file(
+    qtbot, window: MainWindow, library: Library, tmp_path: Path, monkeypatch
+) -> None:
+    style = Path(__file__).parents[1] / "formats" / "data" / "csl_style_minimal.csl"
+    target = tmp_path / "refs.txt"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(style), ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    dialog = window.transfer.ask_export()
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("text"))
+    other = dialog.style_box.count() - 1
+    dialog.style_box.activated.emit(other)
+    assert dialog.style_box.currentData() == str(style)
+    with qtbot.waitSignal(window.transfer.exported, timeout=10_000):
+        dialog._ask_path()
+    assert "Stefańska" in target.read_text(encoding="utf-8")

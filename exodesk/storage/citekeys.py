@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from exodesk.core.citekeys import unique_key
 from sqlalchemy import Connection, select, update
 
+from exodesk.core.citekeys import unique_key
 from exodesk.core.records import WorkRecord
 from exodesk.storage.schema import works
 from exodesk.storage.sql import chunks

@@ -78,3 +78,14 @@ def opened_urls(qapp: object) -> Iterator[list[str]]:
     yield recorder.urls
     for scheme in ("https", "http", "file", "javascript"):
         QDesktopServices.unsetUrlHandler(scheme)
+
+
+@pytest.fixture(autouse=True)
+def _empty_clipboard_after_test() -> Iterator[None]:
+    """Qt's offscreen platform crashes at exit when the clipboard still holds QMimeData
+    (seen with PySide6 6.12; xcb is fine), so every test leaves the clipboard empty."""
+    yield
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is not None:
+        QGuiApplication.clipboard().clear()

@@ -192,8 +192,9 @@ class TransferController(QObject):
         self.exported.emit(path)
 
     # -- clipboard ---------------------------------------------------------------------------
-    def copy_citation(self, style: str | None = None) -> QMimeData | None:
-        """The selected works, formatted in the chosen style, as rich and plain text."""
+    def copy_citation(self, style: str | None = None) -> str | None:
+        """Put the selected works, formatted in the chosen style, on the clipboard as rich
+        and plain text; returns the plain text."""
         ids = self._selected_ids()
         if not ids:
             return None
@@ -209,13 +210,17 @@ class TransferController(QObject):
         except StyleError as error:
             self.failed.emit(str(error))
             return None
+        plain = "\n".join(item.plain for item in formatted)
         mime = QMimeData()
-        mime.setText("\n".join(item.plain for item in formatted))
+        mime.setText(plain)
         mime.setHtml("".join(f"<p>{item.html}</p>" for item in formatted))
+        # The clipboard owns the data from here on; keeping a Python reference to it
+        # would have both sides delete it at exit.
         QGuiApplication.clipboard().setMimeData(mime)
+        del mime
         self._events.status_message.emit(self.tr("Copied {n} citation(s)").replace(
             "{n}", str(len(formatted))))  # fmt: skip
-        return mime
+        return plain
 
     def _show_failure(self, message: str) -> None:
         if self.interactive:

@@ -14,6 +14,7 @@ class Scope(str, Enum):
     UNREAD = "unread"
     STARRED = "starred"
     NEEDS_METADATA = "needs_metadata"
+    NEW = "new"  # added by the latest sync run
     TAG = "tag"
     EVERYTHING = "everything"  # every work, tracked reviews included (exports)
 

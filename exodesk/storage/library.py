@@ -23,7 +23,7 @@ from exodesk.core.entries import BibEntry
 from exodesk.core.identifiers import InvalidIdentifier, parse_identifier
 from exodesk.core.query import WorkQuery
 from exodesk.core.records import Note, Source, Tag, Work, WorkRecord, WorkRow
-from exodesk.storage import fts, importing, listing, notes, tags, works
+from exodesk.storage import fts, importing, listing, notes, sync_store, tags, works
 from exodesk.storage.citations import add_citation_edge
 from exodesk.storage.engine import BUSY_TIMEOUT_MS, WRITE_OPTION, create_library_engine
 from exodesk.storage.errors import (
@@ -263,6 +263,82 @@ class Library:
                 .order_by(work_merges.c.id)
             )
             return [(origin, matched, filled) for origin, matched, filled in rows]
+
+    # -- sync ----------------------------------------------------------------------------
+    def sync_targets(self) -> list[tuple[int, str, str]]:
+        """(id, DOI, PMID) of every work a service can be asked about."""
+        with self._read() as connection:
+            return sync_store.works_with_identifiers(connection)
+
+    def merge_upstream(
+        self,
+        work_id: int,
+        planner: Callable[[Work], tuple[dict[str, Any], dict[str, Any]]],
+        service: str,
+    ) -> list[str]:
+        """Read the work, let ``planner`` decide (updates, suggestions), write them: one
+        transaction per work, so a crash or cancel leaves it as it was or fully updated.
+        Returns the fields changed."""
+        with self._write() as connection:
+            work = works.get_work(connection, work_id)
+            updates, suggestions = planner(work)
+            changed = sync_store.apply_updates(connection, work_id, updates, suggestions, service)
+            sync_store.set_state(connection, work_id, service, "ok")
+            return changed
+
+    def add_citing_work(self, review_id: int, record: WorkRecord, service: str) -> tuple[int, bool]:
+        """A work a service says cites the review: matched or added (marked new), with the
+        citation edge recording the service. Returns (work id, created)."""
+        with self._write() as connection:
+            record = works.validated(record)
+            match = importing.find_match(connection, record)
+            if match is None:
+                work_id = works.insert_work(connection, record, Source.SYNC)
+                sync_store.set_new(connection, [work_id], True)
+                fts.reindex(connection, [work_id])
+                created = True
+            else:
+                work_id, created = match[0], False
+            if work_id != review_id:
+                add_citation_edge(connection, work_id, review_id, service)
+            return work_id, created
+
+    def set_sync_state(self, work_id: int, service: str, status: str) -> None:
+        with self._write() as connection:
+            sync_store.set_state(connection, work_id, service, status)
+
+    def sync_state(self, work_id: int) -> dict[str, str]:
+        with self._read() as connection:
+            return sync_store.get_state(connection, work_id)
+
+    def suggestions(self, work_id: int) -> dict[str, tuple[Any, str]]:
+        """field -> (upstream value, service) for fields where a service disagrees with you."""
+        with self._read() as connection:
+            return sync_store.list_suggestions(connection, work_id)
+
+    def accept_suggestion(self, work_id: int, field: str) -> None:
+        with self._write() as connection:
+            sync_store.accept_suggestion(connection, work_id, field)
+
+    def dismiss_suggestion(self, work_id: int, field: str) -> None:
+        with self._write() as connection:
+            sync_store.dismiss_suggestion(connection, work_id, field)
+
+    def clear_new_flags(self) -> None:
+        with self._write() as connection:
+            sync_store.set_new(connection, None, False)
+
+    def start_sync_run(self) -> int:
+        with self._write() as connection:
+            return sync_store.start_run(connection)
+
+    def finish_sync_run(self, run_id: int, status: str, report: dict[str, Any]) -> None:
+        with self._write() as connection:
+            sync_store.finish_run(connection, run_id, status, report)
+
+    def sync_runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self._read() as connection:
+            return sync_store.list_runs(connection, limit)
 
     # -- reviews and citations -----------------------------------------------------------
     def tracked_review_id(self) -> int | None:

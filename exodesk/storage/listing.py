@@ -34,6 +34,7 @@ _SCOPE_FILTERS: dict[Scope, str] = {
     Scope.UNREAD: f"{_NOT_REVIEW} AND w.is_read = 0",
     Scope.STARRED: f"{_NOT_REVIEW} AND w.starred = 1",
     Scope.NEEDS_METADATA: f"{_NOT_REVIEW} AND w.needs_metadata = 1",
+    Scope.NEW: f"{_NOT_REVIEW} AND w.is_new = 1",
     # A tag shows every work carrying it, a tagged review included, so counts and rows agree.
     Scope.TAG: "w.id IN (SELECT work_id FROM work_tags WHERE tag_id = ?)",
     Scope.EVERYTHING: "1 = 1",
@@ -139,6 +140,7 @@ class SidebarCounts:
     unread: int
     starred: int
     needs_metadata: int
+    new: int = 0
 
 
 def sidebar_counts(connection: Connection) -> SidebarCounts:
@@ -151,6 +153,7 @@ def sidebar_counts(connection: Connection) -> SidebarCounts:
         unread=count(Scope.UNREAD),
         starred=count(Scope.STARRED),
         needs_metadata=count(Scope.NEEDS_METADATA),
+        new=count(Scope.NEW),
     )
 
 

@@ -80,6 +80,8 @@ class WorkModel(Base):
     title_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     first_author_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     needs_metadata: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Added by the latest sync run (the sidebar's "New since last sync").
+    is_new: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     is_read: Mapped[bool] = mapped_column(Boolean, default=False)
     starred: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -97,6 +99,7 @@ class WorkModel(Base):
         Index("ix_works_needs_metadata", "needs_metadata"),
         Index("ix_works_citation_key", "citation_key", unique=True),
         Index("ix_works_year_first_author_key", "year", "first_author_key"),
+        Index("ix_works_is_new", "is_new"),
     )
 
 
@@ -237,6 +240,45 @@ class WorkMergeModel(Base):
     filled: Mapped[str] = mapped_column(Text, default="")  # fields filled, comma-separated
 
 
+class SuggestionModel(Base):
+    """A value a service gave for a field the user set: shown as "upstream says ..."."""
+
+    __tablename__ = "field_suggestions"
+
+    work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[str] = mapped_column(Text)  # JSON
+    source: Mapped[str] = mapped_column(String)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SyncStateModel(Base):
+    """When a service was last asked about a work, and what it said (ok, not_found, error)."""
+
+    __tablename__ = "work_sync_state"
+
+    work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), primary_key=True
+    )
+    service: Mapped[str] = mapped_column(String, primary_key=True)
+    status: Mapped[str] = mapped_column(String)
+    checked_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SyncRunModel(Base):
+    """One sync run, for the Sync log dialog."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String)  # running, completed, cancelled, offline, failed
+    report: Mapped[str] = mapped_column(Text, default="{}")  # JSON: requests, added, ...
+
+
 class ProvenanceModel(Base):
     """Who set each bibliographic field of a work last: seed, import, sync or user."""
 
@@ -266,3 +308,6 @@ work_tags = cast(Table, WorkTagModel.__table__)
 notes = cast(Table, NoteModel.__table__)
 field_provenance = cast(Table, ProvenanceModel.__table__)
 work_merges = cast(Table, WorkMergeModel.__table__)
+field_suggestions = cast(Table, SuggestionModel.__table__)
+work_sync_state = cast(Table, SyncStateModel.__table__)
+sync_runs = cast(Table, SyncRunModel.__table__)

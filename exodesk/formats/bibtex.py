@@ -891,10 +891,20 @@ def _write_name(author: Author) -> str:
             latex += "{}"  # one group alone would read back as an organisation
         return latex[:-1] + "{s}" if family.lower() == "others" else latex
     last, _, suffix = family.partition(", ")
-    if last and suffix and "," not in last + suffix:
+    if _is_suffix_form(last, suffix):
         # split_name's "Family, Jr" is bibtex's "von Last, Jr, First" form.
         return f"{_name_part(last)}, {_name_part(suffix)}, {_name_part(given)}"
     return f"{_name_part(family)}, {_name_part(given)}"
+
+
+def _is_suffix_form(last: str, suffix: str) -> bool:
+    """Whether "last, suffix" reads back as it is: one comma, no spaces around the parts."""
+    return (
+        bool(last)
+        and bool(suffix)
+        and "," not in last + suffix
+        and (last == last.strip() and suffix == suffix.strip())
+    )
 
 
 def _authors_latex(authors: Sequence[Author]) -> str:

@@ -418,7 +418,13 @@ def _write_author(author: Author) -> dict[str, str]:
     family, given = (author.family, author.given) if author.family else (author.given, "")
     name = {"family": family}
     last, _, suffix = family.partition(", ")
-    if last and suffix and "," not in last + suffix:
+    # split_name's "Family, Jr" form, if it reads back as it is.
+    if (
+        last
+        and suffix
+        and "," not in last + suffix
+        and f"{last.strip()}, {suffix.strip()}" == family
+    ):
         name = {"family": last, "suffix": suffix}
     return {**name, "given": given} if given else name
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from exodesk.core.citekeys import unique_key
 from exodesk.core.records import WorkRecord
@@ -33,11 +33,16 @@ def assign_keys(
 
 
 def _taken_with_prefix(connection: Connection, base: str) -> set[str]:
-    # A range on the unique index instead of LIKE, which would not use it.
-    upper = base + "\U0010ffff"
+    # Keys clash ignoring case (as in BibTeX); generated bases are lower case, so the
+    # stored keys to avoid are those starting with the base in either case.
     rows = connection.execute(
         select(works.c.citation_key).where(
-            works.c.citation_key >= base, works.c.citation_key < upper
+            func.lower(works.c.citation_key).like(_like_prefix(base.lower()), escape="\\")
         )
     )
-    return {key for (key,) in rows}
+    return {key.lower() for (key,) in rows}
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
+from exodesk.core.citekeys import sanitize_key
 from exodesk.core.entries import BibEntry, Problem
 from exodesk.core.identifiers import InvalidIdentifier
 from exodesk.core.matching import name_key, title_key, titles_match
@@ -144,14 +145,18 @@ def _remember_merge(
 
 
 def _keep_key(connection: Connection, work_id: int, key: str) -> None:
-    """Keep the file's citation key when the work has none and no other work uses it."""
+    """Keep the file's citation key when the work has none and no other work uses it.
+
+    Stored in the form exports write (``sanitize_key``), compared ignoring case as BibTeX
+    does, so that a later export gives back exactly this key."""
+    key = sanitize_key(key) if key else ""
     if not key:
         return
     current = connection.execute(
         select(works_table.c.citation_key).where(works_table.c.id == work_id)
     ).scalar()
     taken = connection.execute(
-        select(works_table.c.id).where(works_table.c.citation_key == key)
+        select(works_table.c.id).where(func.lower(works_table.c.citation_key) == key.lower())
     ).first()
     if current is None and taken is None:
         connection.execute(

@@ -191,7 +191,7 @@ def test_sanitize_and_validity() -> None:
     assert not is_valid_key("")
 
 
-names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 
 
 @settings(max_examples=200, deadline=None)

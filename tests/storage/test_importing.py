@@ -192,3 +192,17 @@ def test_progress_is_reported(empty_library: Library) -> None:
     entries = [entry(line=n, title=f"Paper {n}") for n in range(1, 451)]
     empty_library.import_entries([(entries, OPTIONS)], progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (450, 450) and (200, 450) in seen
+
+
+def test_generated_keys_never_clash_with_stored_ones_ignoring_case(
+    empty_library: Library,
+) -> None:
+    outcome = import_one(
+        empty_library,
+        entry(line=1, title="Role of things", year=2020, authors=(Author(family="Smith"),),
+              key="Smith 2020role"),
+        entry(line=9, title="Role of others", year=2020, authors=(Author(family="Smith"),)),
+    )  # fmt: skip
+    keys = empty_library.assign_citation_keys(outcome.added, lambda record: "smith2020role")
+    assert keys[outcome.added[0]] == "Smith2020role"  # stored as exports write it
+    assert keys[outcome.added[1]] == "smith2020rolea"

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCREENSHOT_SIZE = (1360, 820)
+#: The first sync starts shortly after the window is up, so start-up stays quick.
+STARTUP_SYNC_DELAY_MS = 3000
 
 
 def _application() -> QApplication:
@@ -78,6 +80,7 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
         if screenshot is not None:
             return save_screenshot(app, window, Path(screenshot))
         window.show()
+        window.sync.schedule(STARTUP_SYNC_DELAY_MS)
         if files:
             window.transfer.ask_import([Path(name) for name in files])
         return int(app.exec())

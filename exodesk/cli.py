@@ -504,9 +504,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tag_commands(commands, common)
     _add_note_commands(commands, common)
     # Imported here: the import/export module builds on this one's helpers.
+    from exodesk.cli_sync import add_sync_commands
     from exodesk.cli_transfer import add_transfer_commands
 
     add_transfer_commands(commands, common)
+    add_sync_commands(commands, common)
     return parser
 
 

@@ -89,3 +89,14 @@ def _empty_clipboard_after_test() -> Iterator[None]:
 
     if QGuiApplication.instance() is not None:
         QGuiApplication.clipboard().clear()
+
+
+@pytest.fixture
+def upstream(httpserver: object):  # type: ignore[no-untyped-def]
+    """PubMed, Crossref and Europe PMC stand-ins on 127.0.0.1 (see tests/upstream.py)."""
+    import sys
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    from upstream import Upstream
+
+    return Upstream(httpserver).install()

@@ -32,6 +32,7 @@ from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.notes_editor import NotesEditor
 from exodesk.ui.open_links import LinkKind, LinkRefused, link_href, open_href, url_for
+from exodesk.ui.suggestions import SuggestionsBox
 from exodesk.ui.tag_chips import TagChips
 from exodesk.ui.text import counted
 
@@ -120,7 +121,8 @@ class DetailPane(QWidget):
             " border: 1px solid #f0d88a; border-radius: 4px; padding: 4px 8px; }"
         )
         self._authors = self._text_label("detailAuthors", self.tr("Authors"))
-        for widget in (self._title, self._notice, self._authors):
+        self.suggestions = SuggestionsBox(self._library, self._events, content)
+        for widget in (self._title, self._notice, self.suggestions, self._authors):
             box.addWidget(widget)
         box.addLayout(self._build_affiliations())
         box.addWidget(self._rule())
@@ -330,6 +332,7 @@ class DetailPane(QWidget):
 
     def _fill(self, work: Work) -> None:
         self._fill_header(work)
+        self.suggestions.set_work(work.id)
         self._fill_fields(work)
         for field, kind in _LINKS:
             self._set_link(self._values[field], kind, getattr(work, field))

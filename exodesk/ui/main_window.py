@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -29,6 +31,7 @@ from exodesk.ui.events import LibraryEvents
 from exodesk.ui.open_links import LinkKind
 from exodesk.ui.sidebar import ENTRY_ROLE, EntryKind, SidebarEntry, SidebarModel
 from exodesk.ui.summary_view import ReviewSummaryView
+from exodesk.ui.sync_controller import SyncController, default_sync_config
 from exodesk.ui.tag_manager import TagManagerDialog
 from exodesk.ui.tasks import TaskPanel
 from exodesk.ui.text import counted
@@ -46,7 +49,12 @@ SIDEBAR_STYLE = (
 
 class MainWindow(QMainWindow):
     def __init__(
-        self, library: Library, events: LibraryEvents | None = None, *, restore: bool = True
+        self,
+        library: Library,
+        events: LibraryEvents | None = None,
+        *,
+        restore: bool = True,
+        sync_config: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__()
         self.library = library
@@ -80,6 +88,11 @@ class MainWindow(QMainWindow):
             library, self.events, self.task_panel, self.selected_work_ids,
             self.search.text, self,
         )  # fmt: skip
+        self.sync_panel = TaskPanel(self)
+        self.sync_panel.setObjectName("syncPanel")
+        self.sync = SyncController(
+            library, self.events, self.sync_panel, sync_config or default_sync_config, self
+        )
         self._build_menus()
         self._build_status_bar()
         self.setAcceptDrops(True)
@@ -185,6 +198,12 @@ class MainWindow(QMainWindow):
         articles = bar.addMenu(self.tr("&Articles"))
         self._add_work_actions(articles)
 
+        sync_menu = bar.addMenu(self.tr("&Sync"))
+        sync_menu.addAction(self.sync.sync_action)
+        sync_menu.addAction(self.sync.add_action)
+        sync_menu.addSeparator()
+        sync_menu.addAction(self.sync.log_action)
+
         tags_menu = bar.addMenu(self.tr("&Tags"))
         tags_menu.addAction(self.work_actions.tag_selected)
         tags_menu.addAction(self.work_actions.remove_tag)
@@ -206,6 +225,7 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         for action in (
+            self.sync.sync_action,
             self.work_actions.open_doi,
             self.work_actions.open_pubmed,
             self.work_actions.open_pmc,
@@ -235,6 +255,7 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel(objectName="statusCounts")
         self.counts_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.path_label, 1)
+        self.statusBar().addPermanentWidget(self.sync_panel)
         self.statusBar().addPermanentWidget(self.task_panel)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.path_label.setText(str(self.library.path or ""))
@@ -451,11 +472,14 @@ class MainWindow(QMainWindow):
         self.works_model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        running = self.task_panel.current()
-        if running is not None:
-            # Cancel and wait: an import rolls back, so the library stays as it was.
-            running.cancel()
-            running.wait(10_000)
+        self.sync.timer.stop()
+        for panel in (self.task_panel, self.sync_panel):
+            running = panel.current()
+            if running is not None:
+                # Cancel and wait: an import rolls back and sync commits work by work, so
+                # the library stays consistent.
+                running.cancel()
+                running.wait(10_000)
         self.detail_pane.flush()
         if self._save_on_close:
             self.save_state()

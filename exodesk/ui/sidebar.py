@@ -59,6 +59,7 @@ class SidebarModel(QAbstractListModel):
                 counts.needs_metadata,
                 Scope.NEEDS_METADATA,
             ),
+            SidebarEntry(EntryKind.FILTER, self.tr("New since last sync"), counts.new, Scope.NEW),
         ]
         tags = self._library.list_tags()
         if tags:

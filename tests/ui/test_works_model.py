@@ -110,10 +110,11 @@ def test_sidebar_lists_filters_with_counts_then_tags(library: Library) -> None:
         "Unread  (5)",
         "Starred  (0)",
         "Needs metadata  (2)",
+        "New since last sync  (0)",
         "Tags",
         "Review  (2)",
     ]
-    header = model.index(5).data(ENTRY_ROLE)
+    header = model.index(6).data(ENTRY_ROLE)
     assert header.kind is EntryKind.HEADER
-    assert not model.flags(model.index(5)) & Qt.ItemFlag.ItemIsSelectable
-    assert not model.index(6).data(Qt.ItemDataRole.DecorationRole).isNull()
+    assert not model.flags(model.index(6)) & Qt.ItemFlag.ItemIsSelectable
+    assert not model.index(7).data(Qt.ItemDataRole.DecorationRole).isNull()

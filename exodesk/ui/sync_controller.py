@@ -92,6 +92,14 @@ class SyncController(QObject):
         self.works_updated.connect(self._events.works_changed)
         self.last_report: Any = None
 
+    def _config(self) -> Any:
+        """The sync settings, or None (with a message) when a preference is not usable."""
+        try:
+            return self._config_factory()
+        except ValueError as error:
+            self._events.status_message.emit(self.tr("Sync settings: {}").format(error))
+            return None
+
     def running(self) -> Task | None:
         return self._panel.current()
 
@@ -104,7 +112,9 @@ class SyncController(QObject):
         if self.running() is not None:
             return None
         self.timer.stop()
-        config = self._config_factory()
+        config = self._config()
+        if config is None:
+            return None
 
         def work(context: TaskContext) -> Any:
             from exodesk.syncing import SyncService
@@ -158,7 +168,9 @@ class SyncController(QObject):
         """Fetch the works named by DOIs/PMIDs and add them, off the GUI thread."""
         if not items or self.running() is not None:
             return None
-        config = self._config_factory()
+        config = self._config()
+        if config is None:
+            return None
 
         def work(_context: TaskContext) -> Any:
             from exodesk.syncing import add_by_identifiers

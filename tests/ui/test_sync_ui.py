@@ -143,3 +143,15 @@ def test_add_by_identifier_dialog(qtbot, make_window, upstream, library: Library
         dialog.accept()
     assert library.find_work_id(pmid="40222222") is not None
     assert library.sidebar_counts().citing == 6
+
+
+def test_unusable_settings_give_a_message_not_a_crash(
+    qtbot, library: Library, monkeypatch
+) -> None:
+    monkeypatch.setenv("EXODESK_EUTILS_URL", "ftp://example.org/")
+    win = MainWindow(library, LibraryEvents(), restore=False)
+    qtbot.addWidget(win)
+    messages: list[str] = []
+    win.events.status_message.connect(messages.append)
+    assert win.sync.start() is None
+    assert messages and messages[0].startswith("Sync settings: ")

@@ -145,9 +145,7 @@ def test_add_by_identifier_dialog(qtbot, make_window, upstream, library: Library
     assert library.sidebar_counts().citing == 6
 
 
-def test_unusable_settings_give_a_message_not_a_crash(
-    qtbot, library: Library, monkeypatch
-) -> None:
+def test_unusable_settings_give_a_message_not_a_crash(qtbot, library: Library, monkeypatch) -> None:
     monkeypatch.setenv("EXODESK_EUTILS_URL", "ftp://example.org/")
     win = MainWindow(library, LibraryEvents(), restore=False)
     qtbot.addWidget(win)

@@ -144,16 +144,26 @@ class SidebarCounts:
 
 
 def sidebar_counts(connection: Connection) -> SidebarCounts:
-    def count(scope: Scope) -> int:
-        return count_works(connection, WorkQuery(scope=scope))
+    """All sidebar counts in two queries: one pass over works, one over the citation index.
 
+    (Six separate counts would each scan every work; at a million works that is a second.)
+    """
+    totals = connection.exec_driver_sql(
+        "SELECT count(*), coalesce(sum(is_read = 0), 0), coalesce(sum(starred = 1), 0), "
+        "coalesce(sum(needs_metadata = 1), 0), coalesce(sum(is_new = 1), 0) "
+        f"FROM works w WHERE {_NOT_REVIEW}"
+    ).one()
+    citing = connection.exec_driver_sql(
+        "SELECT count(DISTINCT c.citing_id) FROM citations c "
+        "JOIN tracked_reviews r ON r.work_id = c.cited_id"
+    ).scalar_one()
     return SidebarCounts(
-        citing=count(Scope.CITING),
-        all=count(Scope.ALL),
-        unread=count(Scope.UNREAD),
-        starred=count(Scope.STARRED),
-        needs_metadata=count(Scope.NEEDS_METADATA),
-        new=count(Scope.NEW),
+        citing=int(citing),
+        all=int(totals[0]),
+        unread=int(totals[1]),
+        starred=int(totals[2]),
+        needs_metadata=int(totals[3]),
+        new=int(totals[4]),
     )
 
 

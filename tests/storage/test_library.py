@@ -329,3 +329,20 @@ def test_a_locked_library_gives_a_clear_error_and_keeps_data(library_path: Path)
         blocker.close()
     assert library.list_tags() == []
     library.close()
+
+
+def test_sidebar_counts_agree_with_the_scopes(library: Library) -> None:
+    ids = list(library.query_work_ids(WorkQuery()))
+    library.set_read(ids[:2])
+    library.set_starred(ids[1:4])
+    library.add_work(WorkRecord(title="A reference that cites nothing"))
+    counts = library.sidebar_counts()
+    for scope, value in (
+        (Scope.CITING, counts.citing),
+        (Scope.ALL, counts.all),
+        (Scope.UNREAD, counts.unread),
+        (Scope.STARRED, counts.starred),
+        (Scope.NEEDS_METADATA, counts.needs_metadata),
+        (Scope.NEW, counts.new),
+    ):
+        assert library.count_works(WorkQuery(scope=scope)) == value, scope

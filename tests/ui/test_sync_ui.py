@@ -153,3 +153,19 @@ def test_unusable_settings_give_a_message_not_a_crash(qtbot, library: Library, m
     win.events.status_message.connect(messages.append)
     assert win.sync.start() is None
     assert messages and messages[0].startswith("Sync settings: ")
+
+
+def test_the_schedule_follows_the_settings(qtbot, library: Library) -> None:
+    from PySide6.QtCore import QSettings
+
+    win = MainWindow(library, LibraryEvents(), restore=False)
+    qtbot.addWidget(win)
+    win.sync.schedule()
+    assert win.sync.timer.isActive() and win.sync.timer.interval() == 6 * 3600 * 1000
+    QSettings().setValue("sync/intervalHours", "1.5")
+    win.sync.schedule()
+    assert win.sync.timer.interval() == 90 * 60 * 1000
+    win.sync.timer.stop()
+    QSettings().setValue("sync/enabled", "false")
+    win.sync.schedule()
+    assert not win.sync.timer.isActive()

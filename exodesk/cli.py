@@ -263,7 +263,7 @@ def cmd_review(library: Library, args: argparse.Namespace) -> None:
 def cmd_list(library: Library, args: argparse.Namespace) -> None:
     ids = _listed_ids(library, args)
     if args.json:
-        _write_json([_work_json(library.get_work(work_id)) for work_id in ids])
+        _write_json([_work_json(work) for work in library.get_works(ids)])
         return
     for row in _rows(library, ids):
         _write(_row_line(row))

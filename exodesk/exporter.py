@@ -56,8 +56,9 @@ def collect_entries(
     keys = library.assign_citation_keys(work_ids, generator.make_key)
     entries = []
     works = library.get_works(work_ids)
+    notes_by_work = library.notes_of(work_ids)
     for number, work in enumerate(works, start=1):
-        notes = tuple(note.body for note in library.list_notes(work.id) if note.body.strip())
+        notes = tuple(n.body for n in notes_by_work.get(work.id, ()) if n.body.strip())
         entries.append(
             BibEntry(
                 record=work.record,

@@ -202,13 +202,8 @@ class Library:
     def get_works(self, work_ids: Sequence[int]) -> list[Work]:
         """Several works in the order given (unknown ids are left out)."""
         with self._read() as connection:
-            found = []
-            for work_id in work_ids:
-                try:
-                    found.append(works.get_work(connection, work_id))
-                except NotFoundError:
-                    continue
-            return found
+            found = works.get_works(connection, work_ids)
+            return [found[work_id] for work_id in work_ids if work_id in found]
 
     # -- importing -------------------------------------------------------------------------
     def import_entries(
@@ -494,6 +489,11 @@ class Library:
     def list_notes(self, work_id: int) -> list[Note]:
         with self._read() as connection:
             return notes.list_notes(connection, work_id)
+
+    def notes_of(self, work_ids: Sequence[int]) -> dict[int, list[Note]]:
+        """The notes of many works at once (exports)."""
+        with self._read() as connection:
+            return notes.notes_of_works(connection, list(work_ids))
 
     def add_note(self, work_id: int, body: str) -> Note:
         with self._write() as connection:

@@ -23,8 +23,11 @@ from exodesk.storage.fts import match_expression
 from exodesk.storage.sql import placeholders
 from exodesk.storage.tags import tags_of_works
 
+# EXISTS (not IN) lets SQLite walk works in the order of the sort column's index and test
+# each row against the citations primary key, instead of sorting every citing work.
 _CITING = (
-    "w.id IN (SELECT c.citing_id FROM citations c JOIN tracked_reviews r ON r.work_id = c.cited_id)"
+    "EXISTS (SELECT 1 FROM citations c WHERE c.citing_id = w.id "
+    "AND c.cited_id IN (SELECT work_id FROM tracked_reviews))"
 )
 _NOT_REVIEW = "w.id NOT IN (SELECT work_id FROM tracked_reviews)"
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -100,6 +101,8 @@ class WorkModel(Base):
         Index("ix_works_citation_key", "citation_key", unique=True),
         Index("ix_works_year_first_author_key", "year", "first_author_key"),
         Index("ix_works_is_new", "is_new"),
+        # PMIDs are text; the table sorts them as numbers.
+        Index("ix_works_pmid_number", text("CAST(pmid AS INTEGER)")),
     )
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from exodesk import APP_ID, APP_NAME, __version__
 from exodesk.default_library import ensure_default_library
+from exodesk.icons import app_icon
 from exodesk.storage.errors import LibraryError
 from exodesk.storage.library import Library
 
@@ -38,6 +39,9 @@ def _application() -> QApplication:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
+    # Wayland and macOS take the icon from the desktop file or bundle; X11 and Windows
+    # title bars and task bars need it set on the application.
+    app.setWindowIcon(app_icon())
     return app
 
 

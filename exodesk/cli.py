@@ -17,7 +17,7 @@ import codecs
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
@@ -506,9 +506,11 @@ def build_parser() -> argparse.ArgumentParser:
     # Imported here: the import/export module builds on this one's helpers.
     from exodesk.cli_sync import add_sync_commands
     from exodesk.cli_transfer import add_transfer_commands
+    from exodesk.desktop_install import add_install_desktop_command
 
     add_transfer_commands(commands, common)
     add_sync_commands(commands, common)
+    add_install_desktop_command(commands, common)
     return parser
 
 
@@ -516,10 +518,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_gui(args: argparse.Namespace) -> int:
     from exodesk.app import run_gui
 
-    return run_gui(resolve_library_path(args.library), screenshot=args.screenshot, files=[])
+    return run_gui(
+        resolve_library_path(args.library), screenshot=args.screenshot, files=args.open_files
+    )
 
 
 def _run_command(handler: Handler, args: argparse.Namespace) -> None:
+    if not getattr(args, "needs_library", True):
+        # install-desktop and the like: opening (and so creating) a library would be wrong.
+        handler(None, args)  # type: ignore[arg-type]
+        return
     library = Library.open(resolve_library_path(args.library))
     try:
         ensure_default_library(library)
@@ -528,8 +536,38 @@ def _run_command(handler: Handler, args: argparse.Namespace) -> None:
         library.close()
 
 
+#: Options of the main parser that take a value, skipped when looking for a launcher's files.
+_VALUE_OPTIONS = ("--library", "--screenshot")
+
+
+def _split_files(words: list[str], commands: Collection[str]) -> tuple[list[str], list[Path]]:
+    """``exodesk-gui [--library PATH] FILE...``: the arguments to parse, and the files.
+
+    A desktop launcher runs ``exodesk-gui %F`` with the absolute paths of the files the user
+    opened. Files start at the first word after the options that is not a command and is an
+    absolute or existing path, so that a mistyped command is still reported as one.
+    """
+    index = 0
+    while index < len(words) and words[index].startswith("-") and words[index] != "--":
+        index += 2 if words[index] in _VALUE_OPTIONS else 1
+    rest = words[index:]
+    if rest[:1] == ["--"]:
+        return words[:index], [Path(name) for name in rest[1:]]
+    if rest and rest[0] not in commands and (os.path.isabs(rest[0]) or os.path.exists(rest[0])):
+        return words[:index], [Path(name) for name in rest]
+    return words, []
+
+
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
+    parser = build_parser()
+    commands = next(
+        action.choices
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    words, files = _split_files(list(sys.argv[1:] if argv is None else argv), commands)
+    args = parser.parse_args(words)
+    args.open_files = files  # not "files": the import command has an argument of that name
     if args.handler is not None and args.screenshot is not None:
         raise UsageError("--screenshot is for the window; use it without a command")
     return args

@@ -113,31 +113,38 @@ def configure_logging(
     """Log to ``log_dir/exodesk.log`` (rotated at 1 MB, 5 old files kept); returns its path.
 
     ``stderr_level`` also copies records of that level and above to stderr. Calling again
-    replaces the handlers of the previous call, so nothing is logged twice.
+    replaces the handlers of the previous call, so nothing is logged twice. A folder that
+    cannot be created does not stop the program: the log then goes to stderr only.
     """
     for secret in secrets:
         add_secret(secret)
-    log_dir = Path(log_dir)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    path = log_dir / LOG_FILE
+    path = Path(log_dir) / LOG_FILE
     root = logging.getLogger()
     reset_logging()
     formatter = logging.Formatter(FORMAT)
     redacting = RedactingFilter()
-    file_handler = _FileHandler(
-        path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True
-    )
-    handlers: list[logging.Handler] = [file_handler]
-    if stderr_level is not None:
+    handlers: list[logging.Handler] = []
+    problem: OSError | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = _FileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True
+        )
+        file_handler.setLevel(level)
+        handlers.append(file_handler)
+    except OSError as error:
+        problem = error
+    if stderr_level is not None or problem is not None:
         stream_handler = _StreamHandler(sys.stderr)
-        stream_handler.setLevel(stderr_level)
+        stream_handler.setLevel(stderr_level if stderr_level is not None else level)
         handlers.append(stream_handler)
     for handler in handlers:
         handler.setFormatter(formatter)
         handler.addFilter(redacting)
         root.addHandler(handler)
-    root.setLevel(min(level, stderr_level if stderr_level is not None else level))
-    file_handler.setLevel(level)
+    root.setLevel(min(handler.level for handler in handlers))
+    if problem is not None:
+        logging.getLogger(__name__).warning("cannot write the log file %s: %s", path, problem)
     # Warnings from warnings.warn() end up in the log too, not only on a terminal.
     logging.captureWarnings(True)
     return path

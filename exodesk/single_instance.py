@@ -23,6 +23,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QObject, QTimer, Signal
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import QWidget
 
 from exodesk import APP_ID
 
-__all__ = ["InstanceGuard", "bring_to_front", "instance_key"]
+__all__ = ["Claim", "InstanceGuard", "bring_to_front", "instance_key"]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,19 @@ def _absolute(files: Sequence[str | os.PathLike[str]]) -> list[str]:
     return [os.path.abspath(os.fspath(name)) for name in files]
 
 
+class Claim(Enum):
+    """What :meth:`InstanceGuard.claim` did."""
+
+    #: This process is the instance for the library and listens for later launches.
+    OWNER = "owner"
+    #: A running instance took the files: exit 0 without opening the library.
+    HANDED_OVER = "handed-over"
+    #: An instance holds the library but did not answer (busy or hung): do not open it.
+    BUSY = "busy"
+    #: No local socket could be made; run anyway, without single-instance protection.
+    UNGUARDED = "unguarded"
+
+
 class InstanceGuard(QObject):
     """The local server of the instance that owns a library, or a client of it.
 
@@ -102,7 +116,6 @@ class InstanceGuard(QObject):
         self.key = key
         self.server_name = _server_name(key)
         self._server: QLocalServer | None = None
-        self._buffers: dict[QLocalSocket, bytearray] = {}
 
     # -- the second launch ----------------------------------------------------------------
     def try_hand_over(
@@ -112,7 +125,7 @@ class InstanceGuard(QObject):
 
         Returns True only when the running instance confirmed it received the message;
         the caller then exits without opening the library. False means no instance is
-        running (or it did not answer in time): the caller becomes the instance.
+        running, or one is but did not answer in time (:meth:`claim` tells the two apart).
         """
         socket = QLocalSocket()
         socket.connectToServer(self.server_name)
@@ -135,49 +148,66 @@ class InstanceGuard(QObject):
         return delivered
 
     # -- the first launch -----------------------------------------------------------------
+    def claim(self, files: Sequence[str | os.PathLike[str]] = (), timeout_ms: int = 1000) -> Claim:
+        """Hand ``files`` to a running instance, or become the instance: what app.py calls.
+
+        Two rounds, because another launch may become the instance between our hand-over
+        attempt and our ``listen()`` (two files double-clicked at once).
+        """
+        for _round in range(2):
+            if self.try_hand_over(files, timeout_ms):
+                return Claim.HANDED_OVER
+            outcome = self._listen()
+            if outcome != "alive":
+                # "error": no socket can be made here (odd runtime folder); running without
+                # the guard beats refusing to start, and SQLite still keeps writes atomic.
+                return Claim.OWNER if outcome == "ok" else Claim.UNGUARDED
+        return Claim.BUSY
+
     def listen(self) -> bool:
-        """Become the instance for this key. False if another live instance already is.
+        """Become the instance for this key. False if another live instance already is, or
+        no socket could be made (the reason is logged).
 
         A socket file left behind by a crashed instance refuses connections; it is removed
         and listening is tried once more.
         """
+        return self._listen() == "ok"
+
+    def _listen(self) -> str:
+        """``ok``, ``alive`` (another instance answers) or ``error``."""
         if self._server is not None and self._server.isListening():
-            return True
+            return "ok"
         # Ask first: with socket options, Qt on Unix binds in a temporary folder and renames
         # the socket into place, which would silently take the name from a live instance.
         if self._is_alive():
-            return False
+            return "alive"
         server = QLocalServer(self)
         if _private_dir() is None:
             server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         server.setMaxPendingConnections(8)
         if not server.listen(self.server_name):
-            if server.serverError() != QAbstractSocket.SocketError.AddressInUseError:
+            in_use = server.serverError() == QAbstractSocket.SocketError.AddressInUseError
+            if in_use and self._is_alive():
+                server.deleteLater()
+                return "alive"
+            if in_use:
+                log.info("removing a stale instance socket %s", self.server_name)
+                QLocalServer.removeServer(self.server_name)
+            if not (in_use and server.listen(self.server_name)):
                 log.warning("cannot listen on %s: %s", self.server_name, server.errorString())
                 server.deleteLater()
-                return False
-            if self._is_alive():
-                server.deleteLater()
-                return False
-            log.info("removing a stale instance socket %s", self.server_name)
-            QLocalServer.removeServer(self.server_name)
-            if not server.listen(self.server_name):
-                log.warning("cannot listen on %s: %s", self.server_name, server.errorString())
-                server.deleteLater()
-                return False
+                return "error"
         server.newConnection.connect(self._accept)
         self._server = server
-        return True
+        return "ok"
 
     def is_listening(self) -> bool:
         return self._server is not None and self._server.isListening()
 
     def close(self) -> None:
-        """Stop listening (the socket file is removed); pending clients are dropped."""
-        for socket in list(self._buffers):
-            socket.abort()
-            socket.deleteLater()
-        self._buffers.clear()
+        """Stop listening (the socket file is removed); clients still talking are dropped."""
+        for connection in self.findChildren(_Connection):
+            connection.finish()
         if self._server is not None:
             self._server.close()
             self._server.deleteLater()
@@ -193,58 +223,86 @@ class InstanceGuard(QObject):
     def _accept(self) -> None:
         assert self._server is not None
         while self._server.hasPendingConnections():
-            socket = self._server.nextPendingConnection()
-            self._buffers[socket] = bytearray()
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(lambda s=socket: self._drop(s))
-            QTimer.singleShot(CLIENT_TIMEOUT_MS, socket, lambda s=socket: self._drop(s))
-            # Data may have arrived before readyRead was connected.
-            self._read(socket)
+            connection = _Connection(self._server.nextPendingConnection(), self)
+            connection.received.connect(self._deliver)
+            # Data may have arrived before the connection listened for it.
+            connection.read()
 
-    def _drop(self, socket: QLocalSocket) -> None:
-        if self._buffers.pop(socket, None) is not None:
-            socket.abort()
-            socket.deleteLater()
-
-    def _read(self, socket: QLocalSocket) -> None:
-        buffer = self._buffers.get(socket)
-        if buffer is None:
-            return
-        buffer += bytes(socket.readAll().data())
-        if len(buffer) > MAX_MESSAGE_BYTES:
-            log.warning("dropped an oversized message on the instance socket")
-            self._drop(socket)
-            return
-        line, newline, _rest = bytes(buffer).partition(b"\n")
-        if not newline:
-            return
-        files, wants_raise = self._parse(line)
-        if files is None:
-            self._drop(socket)
-            return
-        socket.write(QByteArray(ACK))
-        socket.flush()
-        # The client disconnects after reading the answer; disconnected() then drops it.
-        self._buffers[socket] = bytearray()
+    def _deliver(self, files: list[str], wants_raise: bool) -> None:
         if wants_raise:
             self.activation_requested.emit()
         if files:
             self.files_received.emit(files)
 
-    @staticmethod
-    def _parse(line: bytes) -> tuple[list[str] | None, bool]:
-        """The message's files (None when it is not a valid message) and its raise flag."""
-        try:
-            message = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            log.warning("dropped a malformed message on the instance socket")
-            return None, False
-        files = message.get("files", []) if isinstance(message, dict) else None
-        if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
-            log.warning("dropped a malformed message on the instance socket")
-            return None, False
-        # Only absolute paths: a relative one would be resolved against our folder.
-        return [name for name in files if os.path.isabs(name)], bool(message.get("raise"))
+
+def _parse(line: bytes) -> tuple[list[str] | None, bool]:
+    """The message's files (None when it is not a valid message) and its raise flag."""
+    try:
+        message = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        log.warning("dropped a malformed message on the instance socket")
+        return None, False
+    files = message.get("files", []) if isinstance(message, dict) else None
+    if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
+        log.warning("dropped a malformed message on the instance socket")
+        return None, False
+    # Only absolute paths: a relative one would be resolved against our folder.
+    return [name for name in files if os.path.isabs(name)], bool(message.get("raise"))
+
+
+class _Connection(QObject):
+    """One client of the server: reads its line, answers ``ok``, then goes away.
+
+    It owns the socket, and its slots are methods rather than lambdas, so when either is
+    deleted Qt drops the connections and nothing is called on a dead object.
+    """
+
+    received = Signal(list, bool)
+
+    def __init__(self, socket: QLocalSocket, parent: QObject) -> None:
+        super().__init__(parent)
+        socket.setParent(self)
+        self.socket = socket
+        self._buffer = bytearray()
+        self._finished = False
+        socket.readyRead.connect(self.read)
+        socket.disconnected.connect(self.finish)
+        # A client that connects and then says nothing is not kept forever.
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.timeout.connect(self.finish)
+        self._deadline.start(CLIENT_TIMEOUT_MS)
+
+    def read(self) -> None:
+        if self._finished:
+            return
+        self._buffer += bytes(self.socket.readAll().data())
+        if len(self._buffer) > MAX_MESSAGE_BYTES:
+            log.warning("dropped an oversized message on the instance socket")
+            self.finish()
+            return
+        line, newline, rest = bytes(self._buffer).partition(b"\n")
+        if not newline:
+            return
+        self._buffer = bytearray(rest)
+        files, wants_raise = _parse(line)
+        if files is None:
+            self.finish()
+            return
+        self.socket.write(QByteArray(ACK))
+        self.socket.flush()
+        # The client disconnects once it has read the answer; finish() then cleans up.
+        self.received.emit(files, wants_raise)
+
+    def finish(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self._deadline.stop()
+        self.socket.readyRead.disconnect(self.read)
+        self.socket.disconnected.disconnect(self.finish)
+        self.socket.abort()
+        self.deleteLater()
 
 
 def bring_to_front(window: QWidget) -> None:

@@ -24,6 +24,8 @@ system_packages=(
 # The tests judge exports with real peer programs: bibtex (TeX Live) and pandoc.
 if [ "$mode" = "--test" ]; then
   system_packages+=(pandoc texlive-binaries texlive-base)
+  # The desktop files' validators and cache tools (tests/packaging); objdump for PyInstaller.
+  system_packages+=(desktop-file-utils appstream shared-mime-info binutils)
 fi
 missing=()
 for package in "${system_packages[@]}"; do
@@ -46,10 +48,16 @@ if [ "$mode" = "--test" ]; then
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
   .venv/bin/mypy
+  if [ "${CI:-}" = true ]; then
+    # The Linux bundle builds and starts (about 30 s); before pytest, whose summary ends the log.
+    bash packaging/pyinstaller/smoke_test.sh
+  fi
   exec .venv/bin/python -m pytest
 fi
 
 "${pip[@]}" .
+# The launcher, icon and file types for this user: exodesk appears in the application menu.
+.venv/bin/exodesk install-desktop
 if [ "$mode" = "--launch" ]; then
   exec .venv/bin/exodesk
 fi

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from benchmarks.corpus import Corpus, search_queries
+from benchmarks.generate import build_library
 from exodesk.app import open_library
 from exodesk.core.query import Scope, WorkQuery
 from exodesk.core.records import Source, Work
-
-from benchmarks.corpus import Corpus, search_queries
-from benchmarks.generate import build_library
 
 COUNT = 40
 

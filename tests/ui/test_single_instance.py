@@ -12,15 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from exodesk.single_instance import InstanceGuard, instance_key
 
-# The second launch, as app.py will do it: hand over, and exit 0 only when delivered.
+from exodesk.single_instance import Claim, InstanceGuard, instance_key
+
+# The second launch, as app.py does it: hand over, and exit 0 only when delivered.
 SECOND_LAUNCH = textwrap.dedent(
     """
     import sys
-    from exodesk.single_instance import InstanceGuard
+    from exodesk.single_instance import Claim, InstanceGuard
     key, files = sys.argv[1], sys.argv[2:]
-    sys.exit(0 if InstanceGuard(key).try_hand_over(files, timeout_ms=3000) else 3)
+    claim = InstanceGuard(key).claim(files, timeout_ms=3000)
+    sys.exit(0 if claim is Claim.HANDED_OVER else 3)
     """
 )
 
@@ -142,3 +144,27 @@ def test_malformed_messages_are_dropped(qtbot, guards, library_path: Path) -> No
         client.write(b'{"files": "not a list"}\n')
         client.flush()
     qtbot.waitUntil(lambda: client.state() == QLocalSocket.LocalSocketState.UnconnectedState)
+
+
+def test_claim_owns_a_free_library_and_refuses_one_held_by_a_silent_instance(
+    qapp, guards, library_path: Path
+) -> None:
+    owner = InstanceGuard(instance_key(library_path))
+    guards.append(owner)
+    assert owner.claim(["/x.ris"]) is Claim.OWNER
+    assert owner.is_listening()
+    # The owner cannot answer while this thread waits (as when its window is hung): the
+    # newcomer must neither take the library over nor hang.
+    newcomer = InstanceGuard(owner.key)
+    guards.append(newcomer)
+    started = time.monotonic()
+    assert newcomer.claim(["/x.ris"], timeout_ms=150) is Claim.BUSY
+    assert time.monotonic() - started < 5
+    assert not newcomer.is_listening() and owner.is_listening()
+
+
+def test_without_a_usable_socket_folder_exodesk_still_starts(qapp, guards, tmp_path: Path) -> None:
+    guard = InstanceGuard("exodesk-test-unguarded")
+    guards.append(guard)
+    guard.server_name = str(tmp_path / "no-such-folder" / guard.key)
+    assert guard.claim() is Claim.UNGUARDED

@@ -55,19 +55,20 @@ def reset_view(window: MainWindow) -> None:
 
 
 # -- search as you type ---------------------------------------------------------------------
-def search_times(window: MainWindow, queries: list[str]) -> list[float]:
-    """Per query: the debounced search slot, the model reset and the first page."""
+def search_times(window: MainWindow, queries: list[str]) -> list[tuple[float, int]]:
+    """Per query: the debounced search slot, the model reset and the first page; with the
+    number of rows found."""
     reset_view(window)
-    times = []
+    results = []
     for text in queries:
         window.search.setText(text)
         started = time.perf_counter()
         window.apply_search()
         first_page(window)
-        times.append(time.perf_counter() - started)
+        results.append((time.perf_counter() - started, window.works_model.rowCount()))
         settle(window)
     reset_view(window)
-    return times
+    return results
 
 
 # -- sorting ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,10 +67,43 @@ def build_main_window(library: Library, *, restore: bool = True) -> MainWindow:
 
 
 def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[Path] = ()) -> int:
-    """Open the main window on ``library_path``; with ``screenshot``, save a PNG and exit."""
+    """Open the main window on ``library_path``; with ``screenshot``, save a PNG and exit.
+
+    When exodesk already runs on this library, ``files`` go to that window and this process
+    exits 0 without opening the library: one library, one writer.
+    """
     from PySide6.QtWidgets import QMessageBox
 
+    from exodesk.logging_setup import configure_logging
+    from exodesk.paths import log_dir
+    from exodesk.single_instance import Claim, InstanceGuard, bring_to_front, instance_key
+    from exodesk.ui.crash import install_crash_handler
+    from exodesk.ui.preferences import API_KEY, THEME, read_option
+    from exodesk.ui.theme import apply_theme
+
+    log_path = configure_logging(
+        log_dir(), stderr_level=logging.WARNING, secrets=[os.environ.get("EXODESK_NCBI_API_KEY")]
+    )
     app = _application()
+    window: MainWindow | None = None
+    crash = install_crash_handler(app, log_path, lambda: window)
+    guard: InstanceGuard | None = None
+    if screenshot is None:
+        guard = InstanceGuard(instance_key(library_path), app)
+        claim = guard.claim([str(name) for name in files])
+        if claim is Claim.HANDED_OVER:
+            return 0
+        if claim is Claim.BUSY:
+            message = app.translate(
+                "app", "exodesk is already open with {path} but does not respond."
+            ).format(path=library_path)
+            print(f"exodesk: error: {message}", file=sys.stderr)
+            QMessageBox.warning(None, APP_NAME, message)
+            return 1
+    log.info("exodesk %s starting on %s", __version__, library_path)
+    read_option(API_KEY)  # registers a stored key with the log's redaction
+    # A screenshot shows the default look, not the one this user picked.
+    apply_theme(app, "system" if screenshot is not None else read_option(THEME))
     try:
         library = open_library(library_path)
     except LibraryError as error:
@@ -83,12 +117,21 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
     try:
         if screenshot is not None:
             return save_screenshot(app, window, Path(screenshot))
+        if guard is not None:
+            shown = window
+            guard.activation_requested.connect(lambda: bring_to_front(shown))
+            guard.files_received.connect(
+                lambda names: shown.transfer.ask_import([Path(name) for name in names])
+            )
         window.show()
         window.sync.schedule(STARTUP_SYNC_DELAY_MS)
         if files:
             window.transfer.ask_import([Path(name) for name in files])
         return int(app.exec())
     finally:
+        if guard is not None:
+            guard.close()  # before the library closes: later launches start afresh
+        crash.uninstall()
         library.close()
 
 

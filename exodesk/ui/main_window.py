@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QItemSelectionModel, QPoint, QSettings, Q
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -23,18 +24,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk import APP_NAME, __version__
+from exodesk import APP_NAME
 from exodesk.core.query import Scope, WorkQuery
 from exodesk.storage.library import Library
+from exodesk.ui.about import AboutDialog
 from exodesk.ui.detail_pane import DetailPane
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.open_links import LinkKind
+from exodesk.ui.preferences import SYNC_ENABLED, SYNC_INTERVAL, THEME, PreferencesDialog
 from exodesk.ui.sidebar import ENTRY_ROLE, EntryKind, SidebarEntry, SidebarModel
 from exodesk.ui.summary_view import ReviewSummaryView
 from exodesk.ui.sync_controller import SyncController, default_sync_config
 from exodesk.ui.tag_manager import TagManagerDialog
 from exodesk.ui.tasks import TaskPanel
 from exodesk.ui.text import counted
+from exodesk.ui.theme import apply_theme
 from exodesk.ui.transfer import TransferController, dropped_paths
 from exodesk.ui.work_actions import WorkActions
 from exodesk.ui.works_model import WorksTableModel
@@ -194,6 +198,18 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.find_action)
         edit_menu.addAction(self.transfer.copy_citation_action)
         edit_menu.addAction(self.work_actions.copy_doi)
+        edit_menu.addSeparator()
+        self.preferences_action = QAction(
+            self.tr("&Preferences…"), self, objectName="actionPreferences"
+        )
+        self.preferences_action.setShortcuts(
+            QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+            or [QKeySequence("Ctrl+,")]
+        )
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.preferences_action.triggered.connect(self.open_preferences)
+        self.addAction(self.preferences_action)
+        edit_menu.addAction(self.preferences_action)
 
         articles = bar.addMenu(self.tr("&Articles"))
         self._add_work_actions(articles)
@@ -218,7 +234,8 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu(self.tr("&Help"))
         about = QAction(self.tr("&About exodesk"), self, objectName="actionAbout")
-        about.triggered.connect(self._about)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self.open_about)
         help_menu.addAction(about)
 
         toolbar = self.addToolBar(self.tr("Main"))
@@ -426,17 +443,29 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def _about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
+    def open_about(self) -> AboutDialog:
+        dialog = AboutDialog(self.library.path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
-        QMessageBox.about(
-            self,
-            self.tr("About exodesk"),
-            self.tr(
-                "exodesk {version}\nA reference manager that follows a review and the "
-                "papers citing it.\n\nLibrary: {path}"
-            ).format(version=__version__, path=self.library.path),
-        )
+    def open_preferences(self) -> PreferencesDialog:
+        dialog = PreferencesDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(self.apply_preferences)
+        dialog.open()
+        return dialog
+
+    def apply_preferences(self, changed: dict[str, Any]) -> None:
+        """Act on options that changed; the others are read where they are used."""
+        if THEME.key in changed:
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                apply_theme(app, changed[THEME.key])
+        if SYNC_ENABLED.key in changed or SYNC_INTERVAL.key in changed:
+            # Restart the countdown with the new interval (schedule() does nothing when off).
+            self.sync.timer.stop()
+            self.sync.schedule()
 
     # -- files dropped on the window ---------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -310,3 +310,29 @@ def test_notes_survive_closing_the_window_mid_edit(
 def test_selecting_a_row_shows_it_in_the_detail_pane(qtbot, window: MainWindow) -> None:
     select_rows(qtbot, window, [1])
     assert window.detail_pane.current_work_id() == window.selected_work_ids()[0]
+
+
+def test_preferences_and_about_open_from_the_window(qtbot, window: MainWindow) -> None:
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from exodesk.ui.about import AboutDialog
+    from exodesk.ui.preferences import THEME, PreferencesDialog
+    from exodesk.ui.theme import is_dark, restore_initial_theme
+
+    dialog = window.open_preferences()
+    assert isinstance(dialog, PreferencesDialog)
+    qtbot.addWidget(dialog)
+    app = QApplication.instance()
+    try:
+        window.apply_preferences({THEME.key: "dark"})
+        assert is_dark(app.palette())  # type: ignore[union-attr]
+        qtbot.waitUntil(
+            lambda: window.table.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        )
+    finally:
+        restore_initial_theme(app)  # type: ignore[arg-type]
+    about = window.open_about()
+    assert isinstance(about, AboutDialog)
+    qtbot.addWidget(about)
+    assert str(window.library.path) in about.details_text()

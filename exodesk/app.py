@@ -123,6 +123,9 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
             guard.files_received.connect(
                 lambda names: shown.transfer.ask_import([Path(name) for name in names])
             )
+        from exodesk.ui.file_open import FileOpenForwarder
+
+        app.installEventFilter(FileOpenForwarder(window.transfer.ask_import, window))
         window.show()
         window.sync.schedule(STARTUP_SYNC_DELAY_MS)
         if files:

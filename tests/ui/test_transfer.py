@@ -209,3 +209,20 @@ def test_export_with_a_users_own_csl_file(
     with qtbot.waitSignal(window.transfer.exported, timeout=10_000):
         dialog._ask_path()
     assert "Stefańska" in target.read_text(encoding="utf-8")
+
+
+def test_a_file_open_event_offers_the_import(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    from PySide6.QtGui import QFileOpenEvent
+
+    from exodesk.ui.file_open import FileOpenForwarder
+
+    path = ris_file(tmp_path)
+    app = QApplication.instance()
+    forwarder = FileOpenForwarder(window.transfer.ask_import, window)
+    app.installEventFilter(forwarder)  # type: ignore[union-attr]
+    try:
+        QApplication.sendEvent(app, QFileOpenEvent(str(path)))
+    finally:
+        app.removeEventFilter(forwarder)  # type: ignore[union-attr]
+    dialog = window.findChild(ImportDialog, "importDialog")
+    assert dialog is not None and dialog.paths() == [path]

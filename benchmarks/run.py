@@ -118,7 +118,10 @@ class Context:
 # -- process start to first paint -----------------------------------------------------------
 def first_paint(library: Path) -> dict[str, float]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    env["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="exodesk-bench-config-")
+    # Settings, logs and caches of a first start, never the user's own.
+    home = Path(tempfile.mkdtemp(prefix="exodesk-bench-home-"))
+    for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        env[name] = str(home / name.lower())
     command = [sys.executable, "-m", "benchmarks.first_paint", "--library", str(library)]
     t0 = time.time()
     done = subprocess.run(
@@ -415,9 +418,10 @@ def _notes(ctx: Context) -> list[str]:
         f"Median of {ctx.runs} runs unless said otherwise; p95 is nearest-rank over every "
         "search of every run. Budgets are the 1M column from 1,000,000 works on, the 100k "
         "column below.",
-        "Start-up and open: a new process (`benchmarks/first_paint.py`) from the parent's "
-        "clock just before it started to the first paint of the works table's viewport "
-        "(offscreen), window built by `exodesk.app` as `run_gui` builds it; resident memory is "
+        "Start-up and open: a new process (`benchmarks/first_paint.py`) that runs "
+        "`exodesk.app.run_gui` (logging, single-instance guard, theme, library, window), from "
+        "the parent's clock just before it started to the first paint of the works table's "
+        "viewport (offscreen), with fresh settings and log folders; resident memory is "
         "VmRSS of that process after the table was painted and scrolled to the end and back.",
         "Search: `search.setText` then the debounced slot `apply_search()` and the first "
         "page of rows (`index(0, 0).data()`); the 150 ms debounce itself is not counted. "

@@ -8,13 +8,22 @@ input: that is what the fuzz tests hold them to.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from exodesk.core.entries import BibEntry, Problem
+from exodesk.core.identifiers import InvalidIdentifier
 
-__all__ = ["BibEntry", "FormatError", "Problem", "ReadResult", "Reader", "Writer"]
+__all__ = [
+    "BibEntry",
+    "FormatError",
+    "Problem",
+    "ReadResult",
+    "Reader",
+    "Writer",
+    "kept_identifier",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +51,16 @@ class Reader(Protocol):
 
 class Writer(Protocol):
     def __call__(self, entries: Sequence[BibEntry]) -> str: ...
+
+
+def kept_identifier(
+    normalize: Callable[[str], str], text: str, line: int | None, problems: list[Problem]
+) -> str:
+    """The normalised identifier, or "" plus a Problem: a bad identifier keeps its record."""
+    if not text:
+        return ""
+    try:
+        return normalize(text)
+    except InvalidIdentifier as error:
+        problems.append(Problem(line, f"ignored {error}; record kept"))
+        return ""

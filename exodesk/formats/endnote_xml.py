@@ -55,13 +55,12 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import defusedxml
 import defusedxml.ElementTree
 
 from exodesk.core.identifiers import (
-    InvalidIdentifier,
     normalize_doi,
     normalize_pmcid,
     normalize_pmid,
@@ -69,6 +68,7 @@ from exodesk.core.identifiers import (
 from exodesk.core.names import family_given, split_name
 from exodesk.core.records import Author, WorkRecord
 from exodesk.formats.base import BibEntry, FormatError, Problem, ReadResult
+from exodesk.formats.base import kept_identifier as _identifier
 
 __all__ = ["MAX_FIELD_CHARS", "REF_TYPES", "looks_like", "read_endnote_xml", "write_endnote_xml"]
 
@@ -324,19 +324,6 @@ def _pmcid(text: str, line: int | None, problems: list[Problem]) -> str:
     if not text.upper().startswith("PMC"):
         return ""  # custom2 is a free field; only EndNote's PMCID use is read
     return _identifier(normalize_pmcid, text, line, problems)
-
-
-def _identifier(
-    normalize: Callable[[str], str], text: str, line: int | None, problems: list[Problem]
-) -> str:
-    """The normalised identifier, or "" plus a Problem: a bad identifier keeps its record."""
-    if not text:
-        return ""
-    try:
-        return normalize(text)
-    except InvalidIdentifier as error:
-        problems.append(Problem(line, f"ignored {error}; record kept"))
-        return ""
 
 
 def _authors(element: ET.Element) -> Iterator[Author]:

@@ -53,12 +53,11 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from exodesk.core.identifiers import (
-    InvalidIdentifier,
     normalize_doi,
     normalize_pmcid,
     normalize_pmid,
@@ -66,6 +65,7 @@ from exodesk.core.identifiers import (
 from exodesk.core.names import split_name
 from exodesk.core.records import Author, WorkRecord
 from exodesk.formats.base import BibEntry, FormatError, Problem, ReadResult
+from exodesk.formats.base import kept_identifier as _identifier
 
 __all__ = [
     "LANGUAGES",
@@ -340,19 +340,6 @@ def _article_number(raw: _RawRecord) -> str:
 def _doi(raw: _RawRecord, problems: list[Problem]) -> str:
     value, line = next(_ids(raw, "doi"), ("", raw.line))
     return _identifier(normalize_doi, value, line, problems)
-
-
-def _identifier(
-    normalize: Callable[[str], str], text: str, line: int, problems: list[Problem]
-) -> str:
-    """The normalised identifier, or "" plus a Problem: a bad identifier keeps its record."""
-    if not text:
-        return ""
-    try:
-        return normalize(text)
-    except InvalidIdentifier as error:
-        problems.append(Problem(line, f"ignored {error}; record kept"))
-        return ""
 
 
 def _authors(raw: _RawRecord) -> Iterator[Author]:

@@ -56,14 +56,13 @@ Scopus and Web of Science write export boilerplate into N1 ("Export Date: ...",
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import rispy
 
 from exodesk.core.identifiers import (
-    InvalidIdentifier,
     normalize_doi,
     normalize_pmcid,
     normalize_pmid,
@@ -71,6 +70,7 @@ from exodesk.core.identifiers import (
 from exodesk.core.names import family_given, split_name
 from exodesk.core.records import Author, WorkRecord
 from exodesk.formats.base import BibEntry, FormatError, Problem, ReadResult
+from exodesk.formats.base import kept_identifier as _identifier
 
 __all__ = ["MAX_FIELD_CHARS", "TYPES", "looks_like", "read_ris", "write_ris"]
 
@@ -411,19 +411,6 @@ def _pmcid(ris: dict[str, Any], raw: _RawRecord, problems: list[Problem]) -> str
     if not text.upper().startswith("PMC"):
         return ""  # C2 is a free custom field; only EndNote's PMCID use is read
     return _identifier(normalize_pmcid, text, raw.first_line("C2"), problems)
-
-
-def _identifier(
-    normalize: Callable[[str], str], text: str, line: int, problems: list[Problem]
-) -> str:
-    """The normalised identifier, or "" plus a Problem: a bad identifier keeps its record."""
-    if not text:
-        return ""
-    try:
-        return normalize(text)
-    except InvalidIdentifier as error:
-        problems.append(Problem(line, f"ignored {error}; record kept"))
-        return ""
 
 
 def _authors(ris: dict[str, Any]) -> tuple[Author, ...]:

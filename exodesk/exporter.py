@@ -55,7 +55,7 @@ def collect_entries(
     generator = CitationKeyGenerator(key_pattern)
     keys = library.assign_citation_keys(work_ids, generator.make_key)
     entries = []
-    works = library.get_works(work_ids)
+    works = library.get_works(work_ids, with_provenance=False)
     notes_by_work = library.notes_of(work_ids)
     for number, work in enumerate(works, start=1):
         notes = tuple(n.body for n in notes_by_work.get(work.id, ()) if n.body.strip())

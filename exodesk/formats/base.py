@@ -8,7 +8,9 @@ input: that is what the fuzz tests hold them to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,6 +25,7 @@ __all__ = [
     "Reader",
     "Writer",
     "kept_identifier",
+    "paused_gc",
 ]
 
 
@@ -64,3 +67,90 @@ def kept_identifier(
     except InvalidIdentifier as error:
         problems.append(Problem(line, f"ignored {error}; record kept"))
         return ""
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: readers and imports make millions of objects
+    and no reference cycles, and every full collection would walk all of them again (with
+    the GIL held, so the window would freeze meanwhile). Collection resumes afterwards
+    unless it was already off; nested use is fine."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+#: A file's text: whole, or in pieces that joined are the text (``decoding.decode_pieces``).
+Text = str | Sequence[str]
+
+
+def pieces_of(text: Text) -> Sequence[str]:
+    return [text] if isinstance(text, str) else text
+
+
+def joined(text: Text) -> str:
+    return text if isinstance(text, str) else "".join(text)
+
+
+def split_lines(text: Text) -> Iterator[str]:
+    """The lines of ``text``, as ``text.lstrip("\\ufeff").replace("\\r\\n", "\\n")
+    .replace("\\r", "\\n").split("\\n")`` gives them, but a piece at a time: no step works
+    on the whole text at once (for 100 MB, that holds the GIL for a tenth of a second)."""
+    head = ""  # the start of a line that goes on in the next piece
+    after_cr = False  # the last piece ended with "\r": a "\n" next is the same line end
+    at_start = True
+    for piece in pieces_of(text):
+        if at_start:
+            piece = piece.lstrip("\ufeff")
+            at_start = not piece
+        if after_cr and piece.startswith("\n"):
+            piece = piece[1:]
+            after_cr = False
+        if not piece:
+            continue
+        after_cr = piece.endswith("\r")
+        lines = piece.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines[0] = head + lines[0]
+        head = lines.pop()
+        yield from lines
+    yield head
+
+
+def release(items: list[object]) -> None:
+    """Empty a large list a slice at a time: freeing millions of objects in one statement
+    holds the GIL until the last is freed."""
+    while items:
+        del items[-_RELEASE_SLICE:]
+
+
+_RELEASE_SLICE = 2000
+
+
+def head_of(text: Text, size: int) -> str:
+    """``joined(text)[:size]``, joining only the pieces it needs."""
+    if isinstance(text, str):
+        return text[:size]
+    taken: list[str] = []
+    length = 0
+    for piece in text:
+        if length >= size:
+            break
+        taken.append(piece)
+        length += len(piece)
+    return "".join(taken)[:size]
+
+
+def is_blank(text: Text) -> bool:
+    """``not joined(text).strip()``, without copying the text."""
+    return all(not piece or piece.isspace() for piece in pieces_of(text))
+
+
+def is_text(text: object) -> bool:
+    """A str, or pieces of one (a list or tuple of str)."""
+    if isinstance(text, str):
+        return True
+    return isinstance(text, list | tuple) and all(isinstance(piece, str) for piece in text)

@@ -119,7 +119,7 @@ from exodesk.core.identifiers import (
     normalize_pmid,
 )
 from exodesk.core.records import Author, WorkRecord
-from exodesk.formats.base import BibEntry, FormatError, Problem, ReadResult
+from exodesk.formats.base import BibEntry, FormatError, Problem, ReadResult, paused_gc
 
 __all__ = ["MAX_FIELD_CHARS", "looks_like", "read_bibtex", "write_biblatex", "write_bibtex"]
 
@@ -211,6 +211,8 @@ _TEXT_MACROS = {
 _SIMPLE_LATEX = re.compile(
     r"\\([&%$#_{}])|\\(" + "|".join(_TEXT_MACROS) + r")\{\}|([{}])|(---|--|``|''|!`|\?`|~)"
 )
+#: Characters without which a value holds no LaTeX at all (see _simple_latex_to_text).
+_LATEX_CHARS = re.compile(r"[\\{}$`'~-]")
 _LIGATURE_TEXT = {
     "---": "\N{EM DASH}",
     "--": "\N{EN DASH}",
@@ -224,6 +226,9 @@ _LIGATURE_TEXT = {
 # mean the characters.
 _BARE_COMMENT_OR_AMP = re.compile(r"(?<!\\)([%&])")
 _ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+_ASCII_SPACE_CHAR = re.compile(r"[ \t\n\r\f\v]")
+_COMMA = re.compile(",")
+_LIST_SEPARATOR = re.compile("[,;]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
@@ -289,6 +294,8 @@ def _simple_latex_to_text(value: str) -> str | None:
     Most values are like that (protected words, ``--``), and pylatexenc takes a millisecond
     or more for a title; the result is the same as pylatexenc's (a test compares them).
     """
+    if not _LATEX_CHARS.search(value):
+        return value  # nothing _SIMPLE_LATEX could replace, no backslash, no "$"
     if "\\" in _SIMPLE_LATEX.sub("", value) or "$" in value.replace("\\$", ""):
         return None
     return _SIMPLE_LATEX.sub(_simple_replacement, value)
@@ -314,12 +321,17 @@ def _pylatexenc_to_text(value: str) -> str:
 
 
 def _clean(text: str) -> str:
+    if text.isprintable():
+        return text  # no control character (nor any other character _CONTROL matches)
     return _CONTROL.sub("", text)
 
 
 def _text(value: str) -> str:
     """A one-line field: LaTeX decoded, runs of whitespace made one space."""
-    return _ASCII_SPACE.sub(" ", _clean(_latex_to_text(value))).strip()
+    text = _clean(_latex_to_text(value))
+    if text.isprintable() and "  " not in text:
+        return text.strip()  # no tab, line break or run of spaces to make one space
+    return _ASCII_SPACE.sub(" ", text).strip()
 
 
 def _paragraphs(value: str) -> str:
@@ -368,6 +380,9 @@ def _value_parts(raw: str) -> Iterator[str]:
     Braces preceded by a backslash do not count, as in bibtexparser's splitter, so the
     parts agree with where it found the value to end.
     """
+    if "#" not in raw:
+        yield raw.strip()  # no concatenation: the loop below would find one part
+        return
     depth, in_quotes, start = 0, False, 0
     for index, char in enumerate(raw):
         escaped = index > 0 and raw[index - 1] == "\\"
@@ -425,8 +440,15 @@ def _macros(blocks: Sequence[object]) -> dict[str, str | None]:
 # Names
 
 
-def _top_level_split(text: str, is_separator: Callable[[str], bool]) -> list[str]:
-    """Split at characters for which ``is_separator`` holds, outside braces."""
+def _top_level_split(
+    text: str, is_separator: Callable[[str], bool], separators: re.Pattern[str] | None = None
+) -> list[str]:
+    """Split at characters for which ``is_separator`` holds, outside braces.
+
+    ``separators`` matches the same characters: without braces in ``text`` it splits in
+    one call, where the loop below would look at every character."""
+    if separators is not None and "{" not in text and "}" not in text:
+        return separators.split(text)
     parts, depth, start = [], 0, 0
     for index, char in enumerate(text):
         if char == "{":
@@ -442,7 +464,11 @@ def _top_level_split(text: str, is_separator: Callable[[str], bool]) -> list[str
 
 def _words(text: str) -> list[str]:
     # ASCII whitespace only, as bibtex: a no-break space belongs to its word.
-    return [word for word in _top_level_split(text, " \t\n\r\f\v".__contains__) if word]
+    return [
+        word
+        for word in _top_level_split(text, " \t\n\r\f\v".__contains__, _ASCII_SPACE_CHAR)
+        if word
+    ]
 
 
 def _split_names(value: str) -> list[str]:
@@ -482,7 +508,7 @@ def _read_name(text: str) -> Author | None:
     if _is_one_group(text):
         name = _text(text)
         return Author(name=name) if name else None
-    parts = [part.strip() for part in _top_level_split(text, lambda char: char == ",")]
+    parts = [part.strip() for part in _top_level_split(text, ",".__eq__, _COMMA)]
     if len(parts) == 1:
         words = _words(parts[0])
         if len(words) == 1 and words[0].lower() == "others":
@@ -598,7 +624,7 @@ def _pages(value: str) -> str:
 
 
 def _split_list(value: str) -> list[str]:
-    items = (_text(item) for item in _top_level_split(value, lambda char: char in ",;"))
+    items = (_text(item) for item in _top_level_split(value, ",;".__contains__, _LIST_SEPARATOR))
     return [item for item in items if item]
 
 
@@ -776,6 +802,11 @@ def read_bibtex(text: str, *, source_name: str = "<text>") -> ReadResult:
     Raises:
         FormatError: empty text, binary data, or no BibTeX block at all.
     """
+    with paused_gc():
+        return _read_bibtex(text, source_name)
+
+
+def _read_bibtex(text: str, source_name: str) -> ReadResult:
     blocks = _split_blocks(text.lstrip("\ufeff"), source_name)
     macros = _macros(blocks)
     result = ReadResult()
@@ -819,6 +850,7 @@ def looks_like(text: str) -> bool:
 
 _NAME_CONTENT = re.compile(r"[^\s-]")
 _SPECIALS = re.compile(r"[\\{}&%$#_~^]|(?<=-)-|(?<=`)`|(?<=')'|(?<=[!?])`|\n(?=[ \t]*@)")
+_MAYBE_SPECIAL = re.compile(r"[\\{}&%$#_~^`'\n-]")
 _SPECIAL_LATEX = {
     "\\": r"\textbackslash{}",
     "{": r"\textbraceleft{}",
@@ -841,6 +873,8 @@ _SPECIAL_LATEX = {
 
 def _escape(text: str) -> str:
     """LaTeX for ``text`` that reads back (through pylatexenc) as exactly ``text``."""
+    if not _MAYBE_SPECIAL.search(text):
+        return text  # most values: no character _SPECIALS could match
     return _SPECIALS.sub(lambda match: _SPECIAL_LATEX[match.group()], text)
 
 

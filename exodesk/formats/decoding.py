@@ -10,8 +10,12 @@ Line ends become "\\n".
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
+from typing import TypeVar
 
 from exodesk.formats.base import FormatError
+
+_Decoded = TypeVar("_Decoded", str, list[str])
 
 #: Files larger than this are refused before they are read into memory.
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -40,6 +44,10 @@ def _guess_utf16(data: bytes) -> str | None:
     return None
 
 
+#: Characters decoded and checked at a time by ``decode_pieces``.
+PIECE_BYTES = 1 << 20
+
+
 def decode_bytes(data: bytes, *, source_name: str = "<data>") -> str:
     """Decode a whole file; raises FormatError for an empty or binary file."""
     if not data.strip():
@@ -52,11 +60,79 @@ def decode_bytes(data: bytes, *, source_name: str = "<data>") -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def decode_pieces(data: bytes, *, source_name: str = "<data>") -> list[str]:
+    """``decode_bytes`` in pieces of about ``PIECE_BYTES``: joined, they are its text.
+
+    For large files read on a worker thread: every step over the whole text (decoding,
+    searching, replacing) holds the GIL from start to end, a tenth of a second and more for
+    100 MB, during which the window cannot repaint; piece by piece, no step is long. Line
+    readers (RIS, MEDLINE) read the pieces as they are; the others get them joined."""
+    if len(data) <= PIECE_BYTES:
+        return [decode_bytes(data, source_name=source_name)]
+    if not _has_text(data):
+        raise FormatError("the file is empty", source_name=source_name)
+    pieces = _decode_pieces(data, source_name)
+    if any("\x00" in piece for piece in pieces) or _mostly_control(pieces[0]):
+        raise FormatError(
+            "this is a binary file, not a text file of references", source_name=source_name
+        )
+    return _normalized_line_ends(pieces)
+
+
+def _has_text(data: bytes) -> bool:
+    """``bool(data.strip())`` without copying the whole file."""
+    view = memoryview(data)
+    return any(bytes(view[start : start + PIECE_BYTES]).strip()
+               for start in range(0, len(data), PIECE_BYTES))  # fmt: skip
+
+
+def _decode_pieces(data: bytes, source_name: str) -> list[str]:
+    """``_decode`` (same order of trust) with an incremental decoder, piece by piece."""
+    return _in_trusted_encoding(
+        data, source_name, lambda start, encoding: _decode_incrementally(data, start, encoding)
+    )
+
+
+def _decode_incrementally(data: bytes, start: int, encoding: str) -> list[str]:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    pieces = []
+    for offset in range(start, len(data), PIECE_BYTES):
+        end = min(offset + PIECE_BYTES, len(data))
+        pieces.append(decoder.decode(view[offset:end], final=end == len(data)))
+    return [piece for piece in pieces if piece] or [""]
+
+
+def _normalized_line_ends(pieces: list[str]) -> list[str]:
+    """Line ends as "\\n", piece by piece; a "\\r\\n" split between two pieces stays one."""
+    result = []
+    carry = ""
+    for piece in pieces:
+        piece = carry + piece
+        carry = ""
+        if piece.endswith("\r"):
+            piece, carry = piece[:-1], "\r"
+        result.append(piece.replace("\r\n", "\n").replace("\r", "\n"))
+    if carry:
+        result.append("\n")
+    return [piece for piece in result if piece] or [""]
+
+
 def _decode(data: bytes, source_name: str) -> str:
+    return _in_trusted_encoding(
+        data, source_name, lambda start, encoding: data[start:].decode(encoding)
+    )
+
+
+def _in_trusted_encoding(
+    data: bytes, source_name: str, decode: Callable[[int, str], _Decoded]
+) -> _Decoded:
+    """``decode(start, encoding)`` in the first encoding that fits: the byte-order mark's,
+    then UTF-16 recognised by its zero bytes, then UTF-8, then Latin-1 (which always fits)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(encoding)
+                return decode(len(bom), encoding)
             except UnicodeDecodeError as error:
                 raise FormatError(
                     f"the file says it is {encoding.upper()} but is not ({error.reason})",
@@ -65,13 +141,13 @@ def _decode(data: bytes, source_name: str) -> str:
     guessed = _guess_utf16(data)
     if guessed is not None:
         try:
-            return data.decode(guessed)
+            return decode(0, guessed)
         except UnicodeDecodeError:
             pass
     try:
-        return data.decode("utf-8")
+        return decode(0, "utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        return decode(0, "latin-1")
 
 
 def _mostly_control(text: str) -> bool:
@@ -82,9 +158,24 @@ def _mostly_control(text: str) -> bool:
 
 def read_file_text(path: str, *, source_name: str | None = None) -> str:
     """Read and decode a file, with errors that name it."""
+    return decode_bytes(_read_bytes(path, source_name), source_name=_name(path, source_name))
+
+
+def read_file_pieces(path: str, *, source_name: str | None = None) -> list[str]:
+    """``read_file_text`` in pieces (see ``decode_pieces``): joined, they are its text."""
+    return decode_pieces(_read_bytes(path, source_name), source_name=_name(path, source_name))
+
+
+def _name(path: str, source_name: str | None) -> str:
     import os
 
-    name = source_name or os.path.basename(path)
+    return source_name or os.path.basename(path)
+
+
+def _read_bytes(path: str, source_name: str | None) -> bytes:
+    import os
+
+    name = _name(path, source_name)
     try:
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
@@ -98,4 +189,4 @@ def read_file_text(path: str, *, source_name: str | None = None) -> str:
     except OSError as error:
         message = f"cannot read the file ({error.strerror or error})"
         raise FormatError(message, source_name=name) from None
-    return decode_bytes(data, source_name=name)
+    return data

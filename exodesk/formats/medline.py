@@ -51,11 +51,11 @@ A file is truncated when it does not end with a line break and its last record h
 
 from __future__ import annotations
 
+import itertools
 import re
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 
 from exodesk.core.identifiers import (
     normalize_doi,
@@ -64,7 +64,20 @@ from exodesk.core.identifiers import (
 )
 from exodesk.core.names import split_name
 from exodesk.core.records import Author, WorkRecord
-from exodesk.formats.base import BibEntry, FormatError, Problem, ReadResult
+from exodesk.formats.base import (
+    BibEntry,
+    FormatError,
+    Problem,
+    ReadResult,
+    Text,
+    head_of,
+    is_blank,
+    is_text,
+    paused_gc,
+    pieces_of,
+    release,
+    split_lines,
+)
 from exodesk.formats.base import kept_identifier as _identifier
 
 __all__ = [
@@ -127,21 +140,37 @@ def looks_like(text: str) -> bool:
 
 def _tag_value(line: str) -> tuple[str, str] | None:
     """``("TI", "Title")`` for a tag line, None for any other line."""
-    if len(line) < 5 or line[4] != "-" or not _TAG.fullmatch(line[:4]):
+    if len(line) < 5 or line[4] != "-" or not _is_tag(line[:4]):
         return None
     value = line[5:]
     return line[:4].rstrip(), (value[1:] if value.startswith(" ") else value).strip(" \t")
 
 
+#: Four-character line heads already tested against _TAG: a file has a few dozen tags,
+#: and a regex call per line is much of the reading. Bounded, whatever the file holds.
+_TAG_HEADS: dict[str, bool] = {}
+_MAX_TAG_HEADS = 4096
+
+
+def _is_tag(head: str) -> bool:
+    known = _TAG_HEADS.get(head)
+    if known is None:
+        known = bool(_TAG.fullmatch(head))
+        if len(_TAG_HEADS) < _MAX_TAG_HEADS:
+            _TAG_HEADS[head] = known
+    return known
+
+
 # --- reading ------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Field:
     tag: str
     line: int
     parts: list[str]
     size: int = 0
+    _value: str | None = None
 
     def add(self, text: str) -> None:
         self.size += len(text) + 1
@@ -150,37 +179,53 @@ class _Field:
         else:
             self.parts.append(text)
 
-    @cached_property
+    @property
     def value(self) -> str:
-        return _one_line(" ".join(self.parts))
+        if self._value is None:  # computed once: fields are complete when it is asked
+            self._value = _one_line(self.parts[0] if len(self.parts) == 1 else " ".join(self.parts))
+        return self._value
 
 
-@dataclass
+@dataclass(slots=True)
 class _RawRecord:
     line: int
     fields: list[_Field] = field(default_factory=list)
     bad_line: int | None = None
+    _by_tag: dict[str, list[_Field]] | None = None
+
+    def _fields_of(self, tag: str) -> list[_Field]:
+        if self._by_tag is None:  # built once, when the record is complete and first read
+            self._by_tag = {}
+            for item in self.fields:
+                self._by_tag.setdefault(item.tag, []).append(item)
+        return self._by_tag.get(tag, [])
 
     def values(self, tag: str) -> list[str]:
-        return [item.value for item in self.fields if item.tag == tag and item.value]
+        return [item.value for item in self._fields_of(tag) if item.value]
 
     def first(self, tag: str) -> str:
-        return next(iter(self.values(tag)), "")
+        return next((item.value for item in self._fields_of(tag) if item.value), "")
 
     def line_of(self, tag: str) -> int:
         return next((item.line for item in self.fields if item.tag == tag), self.line)
 
 
-def read_medline(text: str, *, source_name: str = "<text>") -> ReadResult:
-    """Read a PubMed MEDLINE (.nbib) file; records that cannot be read become Problems.
+def read_medline(text: Text, *, source_name: str = "<text>") -> ReadResult:
+    """Read a PubMed MEDLINE (.nbib) file (its text, or the pieces of it ``decode_pieces``
+    gives); records that cannot be read become Problems.
 
     Raises:
         FormatError: the text is empty, binary, or does not start with a MEDLINE tag line.
     """
-    lines = _lines(text, source_name)
-    raw_records = list(_split_records(lines))
+    with paused_gc():
+        return _read_medline(text, source_name)
+
+
+def _read_medline(text: Text, source_name: str) -> ReadResult:
+    raw_records = list(_split_records(_lines(text, source_name)))
     problems: list[Problem] = []
-    if raw_records and not text.endswith(("\n", "\r")) and not raw_records[-1].values("SO"):
+    last_piece = next((piece for piece in reversed(pieces_of(text)) if piece), "")
+    if raw_records and not last_piece.endswith(("\n", "\r")) and not raw_records[-1].values("SO"):
         last = raw_records.pop()
         problems.append(
             Problem(
@@ -195,19 +240,28 @@ def read_medline(text: str, *, source_name: str = "<text>") -> ReadResult:
         entry = _entry_from_raw(raw, problems)
         if entry is not None:
             entries.append(entry)
+    release(raw_records)  # type: ignore[arg-type]
     problems.sort(key=lambda problem: problem.line or 0)
     return ReadResult(entries=entries, problems=problems)
 
 
-def _lines(text: str, source_name: str) -> list[str]:
-    if not isinstance(text, str) or not text.strip():
+def _lines(text: Text, source_name: str) -> Iterator[str]:
+    """The lines of the text, once its first line with text is known to be MEDLINE's."""
+    if not is_text(text) or is_blank(text):
         raise FormatError("the file is empty", source_name=source_name)
-    sample = text[:65536]
-    if "\x00" in text or len(_BINARY.findall(sample)) > len(sample) // 20:
+    sample = head_of(text, 65536)
+    if any("\x00" in piece for piece in pieces_of(text)) or (
+        len(_BINARY.findall(sample)) > len(sample) // 20
+    ):
         raise FormatError("this is a binary file, not MEDLINE text", source_name=source_name)
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    number, first = next(((n, line) for n, line in enumerate(lines, 1) if line.strip()), (0, ""))
-    if not number:
+    lines = split_lines(text)
+    before: list[str] = []
+    for line in lines:
+        before.append(line)
+        if line.strip():
+            break
+    number, first = len(before), before[-1] if before else ""
+    if not first.strip():
         raise FormatError("the file is empty", source_name=source_name)
     if first.startswith("TY  -"):
         raise FormatError("this is an RIS file, not MEDLINE", source_name=source_name, line=number)
@@ -217,10 +271,10 @@ def _lines(text: str, source_name: str) -> list[str]:
             source_name=source_name,
             line=number,
         )
-    return lines
+    return itertools.chain(before, lines)
 
 
-def _split_records(lines: list[str]) -> Iterator[_RawRecord]:
+def _split_records(lines: Iterable[str]) -> Iterator[_RawRecord]:
     """Blocks of lines between blank lines, as records of tagged fields."""
     record: _RawRecord | None = None
     for number, line in enumerate(lines, start=1):
@@ -473,4 +527,6 @@ def _source(record: WorkRecord) -> str:
 
 def _one_line(text: str) -> str:
     """Runs of ASCII white space as one space; other spaces (no-break...) are text."""
+    if text.isprintable() and "  " not in text:
+        return text.strip()  # no control character, no run of spaces: nothing to replace
     return _ASCII_SPACES.sub(" ", text).translate(_CONTROL).strip()

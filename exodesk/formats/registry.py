@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from exodesk.formats.base import BibEntry, FormatError, ReadResult
+from exodesk.formats.base import BibEntry, FormatError, ReadResult, Text, joined, pieces_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,8 @@ class FileFormat:
     reader: str | None = None  # function names in ``module``
     writer: str | None = None
     detector: str | None = "looks_like"
+    #: The reader takes the text in pieces (``decoding.decode_pieces``) as well as whole.
+    reads_pieces: bool = False
 
     def _function(self, name: str) -> Callable[..., Any]:
         module = importlib.import_module(f"exodesk.formats.{self.module}")
@@ -37,9 +39,11 @@ class FileFormat:
     def can_write(self) -> bool:
         return self.writer is not None
 
-    def read(self, text: str, *, source_name: str) -> ReadResult:
+    def read(self, text: Text, *, source_name: str) -> ReadResult:
         if self.reader is None:
             raise FormatError(f"exodesk cannot import {self.label}", source_name=source_name)
+        if not self.reads_pieces:
+            text = joined(text)
         return self._function(self.reader)(text, source_name=source_name)
 
     def write(self, entries: Sequence[BibEntry]) -> str:
@@ -60,8 +64,8 @@ FORMATS: tuple[FileFormat, ...] = (
     FileFormat("csl-json", "CSL-JSON", (".json",), "csl_json", "read_csl_json",
                "write_csl_json"),
     FileFormat("medline", "PubMed MEDLINE (.nbib)", (".nbib", ".medline"), "medline",
-               "read_medline", "write_medline"),
-    FileFormat("ris", "RIS", (".ris",), "ris", "read_ris", "write_ris"),
+               "read_medline", "write_medline", reads_pieces=True),
+    FileFormat("ris", "RIS", (".ris",), "ris", "read_ris", "write_ris", reads_pieces=True),
     FileFormat("bibtex", "BibTeX", (".bib", ".bibtex"), "bibtex", "read_bibtex",
                "write_bibtex"),
     FileFormat("biblatex", "BibLaTeX", (".bib",), "bibtex", "read_bibtex", "write_biblatex",
@@ -92,9 +96,9 @@ def writable_formats() -> list[FileFormat]:
     return [fmt for fmt in FORMATS if fmt.can_write]
 
 
-def detect_format(text: str, *, source_name: str = "<text>") -> FileFormat:
+def detect_format(text: Text, *, source_name: str = "<text>") -> FileFormat:
     """The format of this text, by its content; the file name is only a tie-breaker."""
-    head = text.lstrip("\ufeff \n\t")[:200_000]
+    head = _head(text)
     matches = [fmt for fmt in readable_formats() if fmt.looks_like(head)]
     if not matches:
         raise FormatError(
@@ -107,3 +111,15 @@ def detect_format(text: str, *, source_name: str = "<text>") -> FileFormat:
         if suffix in fmt.extensions:
             return fmt
     return matches[0]
+
+
+def _head(text: Text, size: int = 200_000) -> str:
+    """``joined(text).lstrip("\ufeff \n\t")[:size]``, joining only the pieces it needs."""
+    if isinstance(text, str):
+        return text.lstrip("\ufeff \n\t")[:size]
+    head = ""
+    for piece in pieces_of(text):
+        head = (head + piece).lstrip("\ufeff \n\t")
+        if len(head) >= size:
+            break
+    return head[:size]

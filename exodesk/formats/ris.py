@@ -56,7 +56,7 @@ Scopus and Web of Science write export boilerplate into N1 ("Export Date: ...",
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +69,20 @@ from exodesk.core.identifiers import (
 )
 from exodesk.core.names import family_given, split_name
 from exodesk.core.records import Author, WorkRecord
-from exodesk.formats.base import BibEntry, FormatError, Problem, ReadResult
+from exodesk.formats.base import (
+    BibEntry,
+    FormatError,
+    Problem,
+    ReadResult,
+    Text,
+    head_of,
+    is_blank,
+    is_text,
+    paused_gc,
+    pieces_of,
+    release,
+    split_lines,
+)
 from exodesk.formats.base import kept_identifier as _identifier
 
 __all__ = ["MAX_FIELD_CHARS", "TYPES", "looks_like", "read_ris", "write_ris"]
@@ -114,6 +127,8 @@ _TYPE_FROM_RIS = {ris: csl for csl, ris in TYPES.items()} | _EXTRA_TYPES
 #: Tags whose untagged continuation lines are further values, not further text lines.
 _LIST_TAGS = frozenset({"AU", "A1", "A2", "A3", "A4", "KW", "UR"})
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9])  -(?: (.*))?")
+_TAG_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_TAG_SECOND = _TAG_FIRST | frozenset("0123456789")
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 # Control characters (but tab and line feed) have no place in a reference; they are dropped.
 _CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)], None)
@@ -141,7 +156,7 @@ def looks_like(text: str) -> bool:
 # --- reading ------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Field:
     """One tag and its values, each value a list of lines (joined once, at the end: adding
     to a growing string line by line would take quadratic time on a huge field)."""
@@ -168,7 +183,7 @@ class _Field:
         return ["\n".join(lines) for lines in self.lines]
 
 
-@dataclass
+@dataclass(slots=True)
 class _RawRecord:
     line: int
     type_value: str
@@ -181,55 +196,71 @@ class _RawRecord:
         return self.line
 
 
-def read_ris(text: str, *, source_name: str = "<text>") -> ReadResult:
-    """Read an RIS file; records that cannot be read become ``Problem``s.
+def read_ris(text: Text, *, source_name: str = "<text>") -> ReadResult:
+    """Read an RIS file (its text, or the pieces of it ``decode_pieces`` gives); records
+    that cannot be read become ``Problem``s.
 
     Raises:
         FormatError: the text is empty, binary, or holds no ``TY  -`` line at all.
     """
+    with paused_gc():
+        return _read_ris(text, source_name)
+
+
+def _read_ris(text: Text, source_name: str) -> ReadResult:
     _check_text(text, source_name)
-    lines = _lines(text)
-    if not any(line.startswith("TY  -") for line in lines):
+    raw_records, problems, starts_record = _split_records(split_lines(text))
+    if not starts_record:
         raise FormatError(
             "not an RIS file: no record starts with a 'TY  - ' line", source_name=source_name
         )
-    raw_records, problems = _split_records(lines)
     entries = []
-    for raw in raw_records:
-        entry = _entry_from_raw(raw, problems)
-        if entry is not None:
-            entries.append(entry)
+    for start in range(0, len(raw_records), _RISPY_BATCH):
+        batch = raw_records[start : start + _RISPY_BATCH]
+        for raw, ris in zip(batch, _parse_with_rispy(batch), strict=True):
+            entry = _entry_from_raw(raw, ris, problems)
+            if entry is not None:
+                entries.append(entry)
+    release(raw_records)  # type: ignore[arg-type]
     problems.sort(key=lambda problem: problem.line or 0)
     return ReadResult(entries=entries, problems=problems)
 
 
-def _check_text(text: str, source_name: str) -> None:
-    if not isinstance(text, str) or not text.strip():
+def _check_text(text: Text, source_name: str) -> None:
+    if not is_text(text) or is_blank(text):
         raise FormatError("the file is empty", source_name=source_name)
-    sample = text[:65536]
-    if "\x00" in text or len(_BINARY.findall(sample)) > len(sample) // 20:
+    sample = head_of(text, 65536)
+    if any("\x00" in piece for piece in pieces_of(text)) or (
+        len(_BINARY.findall(sample)) > len(sample) // 20
+    ):
         raise FormatError("this is a binary file, not RIS text", source_name=source_name)
 
 
-def _lines(text: str) -> list[str]:
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+def _split_records(lines: Iterable[str]) -> tuple[list[_RawRecord], list[Problem], bool]:
+    """Group lines into records (``TY`` ... ``ER``) and fields; report what is outside.
 
-
-def _split_records(lines: list[str]) -> tuple[list[_RawRecord], list[Problem]]:
-    """Group lines into records (``TY`` ... ``ER``) and fields; report what is outside."""
+    Also tells whether any line starts with ``TY  -`` (without one, this is no RIS)."""
     records: list[_RawRecord] = []
     problems: list[Problem] = []
     current: _RawRecord | None = None
     orphan_reported = False
+    starts_record = False
     for number, line in enumerate(lines, start=1):
         line = line.rstrip()
-        match = _TAG_LINE.fullmatch(line)
-        if match is None:
+        # _TAG_LINE, tested by hand first: a regex call per line is most of the reading.
+        if not (
+            line[2:5] == "  -"
+            and (len(line) == 5 or line[5] == " ")
+            and line[0] in _TAG_FIRST
+            and line[1] in _TAG_SECOND
+        ):
+            starts_record = starts_record or line.startswith("TY  -")
             if current is not None and current.fields:
                 current.fields[-1].add(line, continuation=True)
             continue  # text between records (e.g. "1." numbering) means nothing in RIS
-        tag, value = match.group(1), (match.group(2) or "").strip()
+        tag, value = line[:2], line[6:].strip()
         if tag == "TY":
+            starts_record = True
             if current is not None:
                 problems.append(_unended(current, f"before the next 'TY  -' on line {number}"))
             current, orphan_reported = _RawRecord(number, value), False
@@ -247,30 +278,36 @@ def _split_records(lines: list[str]) -> tuple[list[_RawRecord], list[Problem]]:
         elif tag == "ER":
             records.append(current)
             current = None
+        elif len(value) < MAX_FIELD_CHARS:
+            current.fields.append(_Field(tag, number, [[value]], len(value) + 1))
         else:
             current.fields.append(_Field(tag, number))
             current.fields[-1].add(value, continuation=False)
     if current is not None:
         problems.append(_unended(current, "at the end of the file: the file looks truncated"))
-    return records, problems
+    return records, problems, starts_record
 
 
 def _unended(record: _RawRecord, where: str) -> Problem:
     return Problem(record.line, f"record has no 'ER  -' line {where}; record skipped")
 
 
-def _entry_from_raw(raw: _RawRecord, problems: list[Problem]) -> BibEntry | None:
-    for item in raw.fields:
-        if item.size > MAX_FIELD_CHARS:
-            problems.append(
-                Problem(
-                    item.line,
-                    f"field {item.tag} is larger than "
-                    f"{MAX_FIELD_CHARS:,} characters; record skipped",
-                )
+def _too_large(raw: _RawRecord) -> _Field | None:
+    return next((item for item in raw.fields if item.size > MAX_FIELD_CHARS), None)
+
+
+def _entry_from_raw(
+    raw: _RawRecord, ris: dict[str, Any], problems: list[Problem]
+) -> BibEntry | None:
+    item = _too_large(raw)
+    if item is not None:
+        problems.append(
+            Problem(
+                item.line,
+                f"field {item.tag} is larger than {MAX_FIELD_CHARS:,} characters; record skipped",
             )
-            return None
-    ris = _parse_with_rispy(raw)
+        )
+        return None
     record = _record_from_ris(ris, raw, problems)
     if not record.title and not (record.doi or record.pmid or record.pmcid):
         problems.append(
@@ -289,14 +326,30 @@ def _entry_from_raw(raw: _RawRecord, problems: list[Problem]) -> BibEntry | None
 _RISPY = rispy.RisParser(ignore=["UK"])  # a literal "UK" tag would clash with unknown tags
 
 
-def _parse_with_rispy(raw: _RawRecord) -> dict[str, Any]:
-    """The record as rispy's field dict, from one canonical line per value."""
-    lines = [f"TY  - {raw.type_value}"]
-    for item in raw.fields:
-        lines.extend(f"{item.tag}  - {value}" for value in item.values)
-    lines.append("ER  - ")
-    parsed = _RISPY.parse_lines(iter(lines))
-    return parsed[0] if parsed else {}
+#: Records handed to rispy in one call (one call per record costs more than its lines).
+_RISPY_BATCH = 500
+
+
+def _parse_with_rispy(batch: Sequence[_RawRecord]) -> list[dict[str, Any]]:
+    """Each record as rispy's field dict, from one canonical line per value; a record with
+    a field too large to read gets an empty dict (it is skipped without reading it)."""
+    lines: list[str] = []
+    readable = []
+    for raw in batch:
+        if _too_large(raw) is not None:
+            continue
+        readable.append(raw)
+        lines.append(f"TY  - {raw.type_value}")
+        for item in raw.fields:
+            if len(item.lines) == 1 and len(item.lines[0]) == 1:
+                lines.append(f"{item.tag}  - {item.lines[0][0]}")
+            else:
+                lines.extend(f"{item.tag}  - {value}" for value in item.values)
+        lines.append("ER  - ")
+    # rispy starts each record at its TY line and ends it at ER: records never mix.
+    parsed = iter(_RISPY.parse_lines(iter(lines)))
+    readable_ids = {id(raw) for raw in readable}
+    return [next(parsed) if id(raw) in readable_ids else {} for raw in batch]
 
 
 def _first(ris: dict[str, Any], *names: str) -> str:
@@ -444,11 +497,15 @@ def _notes(ris: dict[str, Any]) -> tuple[str, ...]:
 
 def _one_line(text: str) -> str:
     """Runs of ASCII white space as one space; other spaces (no-break...) are text."""
+    if text.isprintable() and "  " not in text:
+        return text.strip()  # no control character, no run of spaces: nothing to replace
     return _ASCII_SPACES.sub(" ", text).translate(_CONTROL).strip()
 
 
 def _block(text: str) -> str:
     """Multi-line text: line breaks kept, trailing spaces and blank ends dropped."""
+    if text.isprintable():
+        return text.strip()  # one line without control characters
     lines = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL).split("\n")
     return "\n".join(line.rstrip() for line in lines).strip()
 

@@ -1,16 +1,25 @@
-"""Stored citation keys: given once, unique across the library, kept for later exports."""
+"""Stored citation keys: given once, unique across the library, kept for later exports.
+
+Keys are given a batch of works at a time: the batch's records are read at once, the stored
+keys that could clash with the batch's base keys come back from one query (ranges on
+``lower(citation_key)``, which its expression index answers), the keys given so far are
+kept in memory, and the batch's keys are written by one ``executemany``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection
 
 from exodesk.core.citekeys import unique_key
 from exodesk.core.records import WorkRecord
-from exodesk.storage.schema import works
-from exodesk.storage.sql import chunks
-from exodesk.storage.works import get_work
+from exodesk.storage.errors import NotFoundError
+from exodesk.storage.sql import BATCH, chunks, placeholders
+from exodesk.storage.works import get_works
+
+#: Above every character a generated key holds (they are ASCII): the end of a prefix range.
+_AFTER_PREFIX = "\U0010ffff"
 
 
 def assign_keys(
@@ -18,31 +27,83 @@ def assign_keys(
 ) -> dict[int, str]:
     keys: dict[int, str] = {}
     for chunk in chunks(work_ids):
-        rows = connection.execute(
-            select(works.c.id, works.c.citation_key).where(works.c.id.in_(chunk))
+        rows = connection.exec_driver_sql(
+            f"SELECT id, citation_key FROM works WHERE id IN ({placeholders(chunk)})",
+            tuple(chunk),
         )
         keys.update({work_id: key for work_id, key in rows if key})
-    for work_id in work_ids:
-        if work_id in keys:
-            continue
-        base = make_key(get_work(connection, work_id).record)
-        key = unique_key(base, _taken_with_prefix(connection, base))
-        connection.execute(update(works).where(works.c.id == work_id).values(citation_key=key))
-        keys[work_id] = key
+    taken = _TakenKeys()
+    missing = [work_id for work_id in dict.fromkeys(work_ids) if work_id not in keys]
+    for chunk in chunks(missing):
+        found = get_works(connection, chunk, with_provenance=False, with_tags=False)
+        bases: dict[int, str] = {}
+        for work_id in chunk:
+            if work_id not in found:
+                raise NotFoundError(f"No work with id {work_id}.")
+            bases[work_id] = make_key(found[work_id].record)
+        # Each base's stored keys are read once per call; keys given since are added to
+        # them in memory (they are in the database too, so later reads see them).
+        taken.add_prefixes(connection, {base.lower() for base in bases.values()})
+        updates = []
+        for work_id, base in bases.items():
+            key = unique_key(base, taken.starting_with(base.lower()))
+            taken.add(key.lower())
+            keys[work_id] = key
+            updates.append((key, work_id))
+        connection.exec_driver_sql(
+            "UPDATE works SET citation_key = ? WHERE id = ?",
+            updates,
+        )
     return keys
 
 
-def _taken_with_prefix(connection: Connection, base: str) -> set[str]:
-    # Keys clash ignoring case (as in BibTeX); generated bases are lower case, so the
-    # stored keys to avoid are those starting with the base in either case.
-    rows = connection.execute(
-        select(works.c.citation_key).where(
-            func.lower(works.c.citation_key).like(_like_prefix(base.lower()), escape="\\")
+class _TakenKeys:
+    """Lower-cased keys in use, grouped by the base keys (prefixes) asked about so far.
+
+    ``unique_key`` only ever tries the base and the base plus a suffix, so the keys that
+    start with the base are all it needs to see."""
+
+    def __init__(self) -> None:
+        self._by_prefix: dict[str, set[str]] = {}
+        self._lengths: list[int] = []
+
+    def add_prefixes(self, connection: Connection, prefixes: set[str]) -> None:
+        new = prefixes - self._by_prefix.keys()
+        for prefix in new:
+            self._by_prefix[prefix] = set()
+        for prefix, key in _stored_with_prefixes(connection, new):
+            self._by_prefix[prefix].add(key)
+        self._lengths = sorted({len(prefix) for prefix in self._by_prefix})
+
+    def add(self, key: str) -> None:
+        for length in self._lengths:
+            if length > len(key):
+                break
+            group = self._by_prefix.get(key[:length])
+            if group is not None:
+                group.add(key)
+
+    def starting_with(self, prefix: str) -> set[str]:
+        return self._by_prefix[prefix]
+
+
+def _stored_with_prefixes(connection: Connection, prefixes: Iterable[str]) -> list[tuple[str, str]]:
+    """(prefix, stored key lower-cased) for the keys starting with these lower-case prefixes.
+
+    Keys clash ignoring case (as in BibTeX); generated bases are lower case. Ranges on
+    ``lower(citation_key)``, not LIKE: only ranges use its expression index. A join with
+    the ranges, not an OR of them: SQLite plans a long OR of ranges very slowly."""
+    found: list[tuple[str, str]] = []
+    ordered = sorted(prefixes)
+    for start in range(0, len(ordered), BATCH):
+        batch = ordered[start : start + BATCH]
+        values = ", ".join("(?, ?)" for _ in batch)
+        params = tuple(value for prefix in batch for value in (prefix, prefix + _AFTER_PREFIX))
+        rows = connection.exec_driver_sql(
+            f"WITH wanted(low, high) AS (VALUES {values}) "
+            "SELECT wanted.low, lower(w.citation_key) FROM wanted JOIN works w "
+            "ON lower(w.citation_key) >= wanted.low AND lower(w.citation_key) < wanted.high",
+            params,
         )
-    )
-    return {key.lower() for (key,) in rows}
-
-
-def _like_prefix(prefix: str) -> str:
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
+        found.extend((prefix, key) for prefix, key in rows)
+    return found

@@ -43,6 +43,8 @@ def _install_sqlite_listeners(engine: Engine, busy_timeout_ms: int) -> None:
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            # Searches gather their matches in a temporary table (fts.collect_hits).
+            cursor.execute("PRAGMA temp_store = MEMORY")
         finally:
             cursor.close()
 

@@ -35,3 +35,7 @@ class NotFoundError(LookupError):
 
 class ConflictError(ValueError):
     """A write would break a uniqueness rule (e.g. a tag name already taken)."""
+
+
+class QueryCancelled(Exception):
+    """A read was stopped by its caller (e.g. the table asked for a newer query)."""

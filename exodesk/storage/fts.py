@@ -1,14 +1,20 @@
-"""The full-text index: keeping ``works_fts`` in step and turning typed text into a query.
+"""The full-text index: keeping ``works_fts`` in step and turning typed text into SQL.
 
 The storage layer calls ``reindex`` inside the same transaction as every write that changes
-indexed text (a work's fields, authors, terms, tags, notes), so the index can never be seen
-out of step with the data.
+indexed text (a work's fields, authors, terms, notes), so the index can never be seen out
+of step with the data.
+
+Tag names are not in the index: tagging 10,000 works would otherwise re-tokenise 10,000
+abstracts to add one word to each. A typed word that starts a word of a tag name finds the
+works with that tag through ``work_tags`` instead (the tags table is small).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
@@ -16,7 +22,7 @@ from exodesk.storage.sql import chunks, placeholders
 
 _DELETE = "DELETE FROM works_fts WHERE rowid IN ({marks})"
 _INSERT = """
-INSERT INTO works_fts (rowid, title, authors, journal, abstract, keywords, tags, notes)
+INSERT INTO works_fts (rowid, title, authors, journal, abstract, keywords, notes)
 SELECT w.id,
        w.title,
        (SELECT group_concat(trim(a.given || ' ' || a.family || ' ' || a.name), '; ')
@@ -24,8 +30,6 @@ SELECT w.id,
        trim(w.container_title || ' ' || w.container_abbrev),
        w.abstract,
        (SELECT group_concat(t.term, '; ') FROM work_terms t WHERE t.work_id = w.id),
-       (SELECT group_concat(g.name, '; ')
-          FROM work_tags wt JOIN tags g ON g.id = wt.tag_id WHERE wt.work_id = w.id),
        (SELECT group_concat(n.body, ' ') FROM notes n WHERE n.work_id = w.id)
   FROM works w
  WHERE w.id IN ({marks})
@@ -47,16 +51,94 @@ def rebuild_all(connection: Connection) -> None:
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# ``{id}`` is ``w.id``, or ``+w.id`` when the caller wants SQLite to walk the sort column's
+# index and test each row, rather than start from the matches and sort them all.
+_IN_INDEX = "{id} IN (SELECT rowid FROM works_fts WHERE works_fts MATCH ?)"
 
 
-def match_expression(text: str) -> str | None:
-    """Turn what a user typed into an FTS5 MATCH expression, or None for "no filter".
+def words_of(text: str) -> list[str]:
+    """The words of what a user typed, as the index sees them (the tokenizer drops case and
+    accents, so "Stefanska" finds "Stefańska")."""
+    return _TOKEN.findall(text)
 
-    Every word must match (AND), each as a prefix so that "exo" finds "exosomes" while the
-    user is still typing. Words are quoted, so FTS5 syntax typed by the user ("OR", "NEAR",
-    quotes, colons, stars) is treated as plain text and can never make the query fail.
+
+def match_expression(words: Iterable[str]) -> str | None:
+    """An FTS5 MATCH expression requiring every word, or None for "no filter".
+
+    Each word is a prefix, so that "exo" finds "exosomes" while the user is still typing.
+    Words are quoted, so FTS5 syntax typed by the user ("OR", "NEAR", quotes, colons, stars)
+    is treated as plain text and can never make the query fail.
     """
-    words = _TOKEN.findall(text)
+    quoted = [f'"{word}"*' for word in words]
+    return " ".join(quoted) if quoted else None
+
+
+@dataclass(frozen=True, slots=True)
+class TextFilter:
+    """What a search text asks of the works: the index part and the tag part."""
+
+    #: The MATCH expression of the words found through the index alone (None: every word
+    #: also names a tag); see ``collect_hits``.
+    index_expression: str | None
+    #: Conditions (on ``works w``, ``{id}`` for the work id operand) for the words that
+    #: start a tag's name: in the index or carrying the tag; "" when there are none.
+    tag_sql: str
+    tag_params: tuple[object, ...]
+
+
+#: The works matching the index part of the search being run, one table per connection.
+HITS_TABLE = "temp.search_hits"
+
+
+def collect_hits(connection: Connection, expression: str) -> int:
+    """Evaluate the index part of a search once, into ``HITS_TABLE``; return its size.
+
+    A query then both counts the matches (to choose its plan) and filters by them, without
+    FTS5 merging the doclists of every prefix twice. The table lives in the connection's
+    temporary database (in memory), so this writes nothing to the library."""
+    connection.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {HITS_TABLE} (id INTEGER PRIMARY KEY)")
+    connection.exec_driver_sql(f"DELETE FROM {HITS_TABLE}")
+    connection.exec_driver_sql(
+        f"INSERT INTO {HITS_TABLE} SELECT rowid FROM works_fts WHERE works_fts MATCH ?",
+        (expression,),
+    )
+    return int(connection.exec_driver_sql(f"SELECT count(*) FROM {HITS_TABLE}").scalar_one())
+
+
+def text_filter(connection: Connection, text: str) -> TextFilter | None:
+    """Every typed word must match: in the index, or (for a word that starts a word of a
+    tag's name) by carrying that tag."""
+    words = words_of(text)
     if not words:
         return None
-    return " ".join(f'"{word}"*' for word in words)
+    tagged = _tags_by_word(connection, words)
+    plain = [word for word in words if word not in tagged]
+    clauses: list[str] = []
+    params: list[object] = []
+    for word, tag_ids in tagged.items():
+        clauses.append(
+            f"({_IN_INDEX} OR {{id}} IN (SELECT work_id FROM work_tags "
+            f"WHERE tag_id IN ({placeholders(tag_ids)})))"
+        )
+        params.extend((match_expression([word]), *tag_ids))
+    return TextFilter(match_expression(plain), " AND ".join(clauses), tuple(params))
+
+
+def _tags_by_word(connection: Connection, words: list[str]) -> dict[str, list[int]]:
+    folded_tags = [
+        (tag_id, _folded_words(name))
+        for tag_id, name in connection.exec_driver_sql("SELECT id, name FROM tags")
+    ]
+    found: dict[str, list[int]] = {}
+    for word in dict.fromkeys(words):
+        prefix = _folded_words(word)[0]
+        ids = [i for i, names in folded_tags if any(n.startswith(prefix) for n in names)]
+        if ids:
+            found[word] = ids
+    return found
+
+
+def _folded_words(text: str) -> list[str]:
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _TOKEN.findall(bare.casefold()) or [""]

@@ -2,27 +2,40 @@
 
 Runs inside the one transaction ``Library.import_entries`` opens, so an import changes the
 library completely or not at all (a cancel or an error rolls everything back).
+
+Records are decided one at a time, in file order, exactly as if each were written before
+the next is read: a record can match a work an earlier record of the same file added or
+filled. But the database is asked and written a batch (``BATCH_RECORDS``) at a time: the
+lookups a batch needs (identifiers, title candidates, the state of the works it may merge
+into, citation keys in use) are answered by one query each before the batch, what the
+import itself has added or changed is kept in memory, and the rows the batch produced are
+written by one ``executemany`` per table after it (see ``exodesk.storage.bulk``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, select
 
 from exodesk.core.citekeys import sanitize_key
 from exodesk.core.entries import BibEntry, Problem
-from exodesk.core.identifiers import InvalidIdentifier
+from exodesk.core.identifiers import InvalidIdentifier, doi_key
 from exodesk.core.matching import name_key, title_key, titles_match
-from exodesk.core.records import Source, WorkRecord
-from exodesk.storage import fts, notes, tags, works
-from exodesk.storage.citations import add_citation_edge
-from exodesk.storage.schema import work_merges
+from exodesk.core.records import BIBLIOGRAPHIC_FIELDS, Author, Source, WorkRecord
+from exodesk.core.records import authors_display as display_of
+from exodesk.storage import bulk, fts, tags, works
 from exodesk.storage.schema import works as works_table
+from exodesk.storage.sql import placeholders
 
 #: How often (in records) progress is reported and cancellation checked.
 PROGRESS_EVERY = 200
+#: Records decided between two visits to the database (one read, one write per table).
+BATCH_RECORDS = 500
+
+_IDENTIFIERS = ("doi", "pmid", "pmcid")
 
 
 class ImportCancelled(Exception):
@@ -34,6 +47,8 @@ class ImportOutcome:
     added: list[int] = field(default_factory=list)
     merged: list[int] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
+    #: The running import's state; set only while ``import_entries`` runs.
+    _session: _Session | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +61,13 @@ class ImportOptions:
 
 def find_match(connection: Connection, record: WorkRecord) -> tuple[int, str] | None:
     """The stored work this record is, and what matched: doi, pmid, pmcid or title."""
-    for name in ("doi", "pmid", "pmcid"):
+    for name in _IDENTIFIERS:
         value = getattr(record, name)
         if value:
             found = works.find_work_id(connection, **{name: value})
             if found is not None:
                 return found, name
-    family = record.authors[0].family or record.authors[0].name if record.authors else ""
+    family = _first_family(record)
     key = title_key(record.title)
     if record.year is None or not family or not key:
         return None
@@ -77,16 +92,24 @@ def import_entries(
     should_cancel: Callable[[], bool] | None = None,
 ) -> ImportOutcome:
     outcome = ImportOutcome()
+    session = _Session(connection, options, outcome)
+    outcome._session = session
     touched: set[int] = set()
-    for number, entry in enumerate(entries, start=1):
-        if number % PROGRESS_EVERY == 0:
-            if should_cancel is not None and should_cancel():
-                raise ImportCancelled
-            if progress is not None:
-                progress(number, len(entries))
-        work_id = _import_one(connection, entry, options, outcome)
-        if work_id is not None:
-            touched.add(work_id)
+    try:
+        for number, entry in enumerate(entries, start=1):
+            if number % PROGRESS_EVERY == 0:
+                if should_cancel is not None and should_cancel():
+                    raise ImportCancelled
+                if progress is not None:
+                    progress(number, len(entries))
+            if (number - 1) % BATCH_RECORDS == 0:
+                session.prepare(entries[number - 1 : number - 1 + BATCH_RECORDS])
+            work_id = _import_one(connection, entry, options, outcome)
+            if work_id is not None:
+                touched.add(work_id)
+        session.flush()
+    finally:
+        outcome._session = None
     fts.reindex(connection, touched)
     if progress is not None:
         progress(len(entries), len(entries))
@@ -96,79 +119,585 @@ def import_entries(
 def _import_one(
     connection: Connection, entry: BibEntry, options: ImportOptions, outcome: ImportOutcome
 ) -> int | None:
+    session = outcome._session
+    if session is None:  # pragma: no cover - only import_entries calls this
+        raise RuntimeError("_import_one runs inside import_entries")
     try:
-        record = works.validated(entry.record)
+        record = session.validated(entry)
     except InvalidIdentifier as error:
         outcome.skipped.append(Problem(entry.line, str(error)))
         return None
     if not (record.title or record.doi or record.pmid or record.pmcid):
         outcome.skipped.append(Problem(entry.line, "the record has no title and no identifier"))
         return None
-    match = find_match(connection, record)
+    match = session.find_match(record)
     if match is None:
-        work_id = works.insert_work(connection, record, options.source)
+        work_id = session.add(record)
         outcome.added.append(work_id)
+        session.added.add(work_id)
     else:
         work_id, matched_on = match
-        filled = works.merge_into(connection, work_id, record, options.source)
-        _remember_merge(connection, work_id, entry, options, matched_on, filled)
-        if work_id not in outcome.merged and work_id not in outcome.added:
+        filled = session.merge(work_id, record)
+        session.remember_merge(work_id, entry, matched_on, filled)
+        if work_id not in session.merged and work_id not in session.added:
             outcome.merged.append(work_id)
-    _keep_key(connection, work_id, entry.key)
+            session.merged.add(work_id)
+    session.keep_key(work_id, entry.key)
     for name in entry.tags:
-        tag = tags.get_or_create_tag(connection, name)
-        tags.link(connection, tag.id, [work_id])
-    _add_new_notes(connection, work_id, entry.notes)
+        session.tag(work_id, name)
+    session.add_notes(work_id, entry.notes)
     if options.cites_review_id is not None and options.cites_review_id != work_id:
-        add_citation_edge(connection, work_id, options.cites_review_id, options.edge_source)
+        session.cite_review(work_id, options.cites_review_id)
     return work_id
 
 
-def _remember_merge(
-    connection: Connection,
-    work_id: int,
-    entry: BibEntry,
-    options: ImportOptions,
-    matched_on: str,
-    filled: list[str],
-) -> None:
-    origin = f"{options.origin}, line {entry.line}" if entry.line else options.origin
-    connection.execute(
-        insert(work_merges).values(
-            work_id=work_id,
-            merged_at=works.now(),
-            origin=origin,
-            matched_on=matched_on,
-            filled=",".join(filled),
+def _first_family(record: WorkRecord) -> str:
+    if not record.authors:
+        return ""
+    first = record.authors[0]
+    return first.family or first.name
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == ()
+
+
+def _stored_terms(terms: Sequence[str]) -> tuple[str, ...]:
+    """The terms as ``works._write_terms`` stores them: stripped, blank and repeats left out."""
+    return tuple(dict.fromkeys(t.strip() for t in terms if t.strip()))
+
+
+@dataclass(slots=True)
+class _WorkState:
+    """A work this batch may merge into: what is filled, and what is still to be written.
+
+    For a work this batch adds (``new``), ``values`` is its whole row; for a stored work,
+    the columns to update."""
+
+    id: int
+    new: bool
+    filled: set[str]
+    user_fields: set[str]
+    citation_key: str | None
+    #: (year, first_author_key, title_key): what title matching compares.
+    title_index: tuple[int | None, str, str]
+    values: dict[str, Any] = field(default_factory=dict)
+    authors: tuple[Author, ...] | None = None  # to write, replacing the stored authors
+    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> to write
+    provenance: dict[str, None] = field(default_factory=dict)  # fields to mark, in order
+    key_changed: bool = False
+    notes: set[str] | None = None  # stripped bodies; None until needed
+
+
+@dataclass
+class _Pending:
+    """Rows the current batch still has to write, besides those of its work states."""
+
+    merges: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    links: dict[tuple[int, int], None] = field(default_factory=dict)
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    edges: dict[tuple[int, int], None] = field(default_factory=dict)
+
+
+class _Session:
+    """One file's import: in-memory matching and merging, batched reads and writes."""
+
+    def __init__(self, connection: Connection, options: ImportOptions, outcome: ImportOutcome):
+        self.connection = connection
+        self.options = options
+        self.outcome = outcome
+        self.added: set[int] = set()
+        self.merged: set[int] = set()
+        # What this import has stored so far (kept for the whole import): identifiers,
+        # title-match keys of the works it added or changed, citation keys it gave.
+        self._ids: dict[tuple[str, str], int] = {}
+        self._titles: dict[int, tuple[int | None, str, str]] = {}
+        self._by_year_author: dict[tuple[int | None, str], set[int]] = {}
+        self._keys: set[str] = set()
+        self._tag_ids: dict[str, int] = {}
+        # The database as it was when the batch began (cleared with every batch).
+        self._db_ids: dict[tuple[str, str], int | None] = {}
+        self._db_titles: dict[tuple[int, str], list[tuple[int, str]]] = {}
+        self._db_keys: dict[str, bool] = {}
+        self._states: dict[int, _WorkState] = {}
+        # Keyed by id() of the entry or record, holding it too: an id alone may be reused.
+        self._validated: dict[int, tuple[BibEntry, WorkRecord | InvalidIdentifier]] = {}
+        self._record_keys: dict[int, tuple[WorkRecord, tuple[str, str]]] = {}
+        self._pending = _Pending()
+        self._next_id = 0
+        self._stamp = works.now()
+        self._time = bulk.sql_time(self._stamp)
+
+    # -- one batch: read what it needs -----------------------------------------------------
+    def prepare(self, batch: Sequence[BibEntry]) -> None:
+        """Write the previous batch, then look up everything ``batch`` may need at once."""
+        self.flush()
+        self._db_ids.clear()
+        self._db_titles.clear()
+        self._db_keys.clear()
+        self._states.clear()
+        self._validated.clear()
+        self._record_keys.clear()
+        self._stamp = works.now()
+        self._time = bulk.sql_time(self._stamp)
+        self._next_id = bulk.next_id(self.connection, "works")
+        records: list[WorkRecord] = []
+        for entry in batch:
+            try:
+                record = works.validated(entry.record)
+            except InvalidIdentifier as error:
+                self._validated[id(entry)] = (entry, error)
+                continue
+            self._validated[id(entry)] = (entry, record)
+            records.append(record)
+        self._prefetch_identifiers(records)
+        self._prefetch_titles(records)
+        self._load_states(
+            [work_id for work_id in self._db_ids.values() if work_id is not None]
+            + [work_id for rows in self._db_titles.values() for work_id, _key in rows],
+            with_notes=any(entry.notes for entry in batch),
         )
+        lowered = {sanitize_key(entry.key).lower() for entry in batch if entry.key}
+        lowered.discard("")
+        taken = bulk.taken_keys(self.connection, lowered)
+        self._db_keys.update((key, key in taken) for key in lowered)
+
+    def _probes(self, record: WorkRecord) -> list[tuple[str, str]]:
+        return [
+            (name, doi_key(value) if name == "doi" else value)
+            for name in _IDENTIFIERS
+            if (value := getattr(record, name))
+        ]
+
+    def _prefetch_identifiers(self, records: list[WorkRecord]) -> None:
+        wanted = {probe for record in records for probe in self._probes(record)}
+        # What this import stored is known without asking (probe by probe: the import's
+        # own identifiers can be many more than one batch asks about).
+        wanted = {probe for probe in wanted if probe not in self._ids}
+        found = bulk.identifier_owners(
+            self.connection,
+            (value for kind, value in wanted if kind == "doi"),
+            (value for kind, value in wanted if kind == "pmid"),
+            (value for kind, value in wanted if kind == "pmcid"),
+        )
+        self._db_ids.update((probe, found.get(probe)) for probe in wanted)
+
+    def _prefetch_titles(self, records: list[WorkRecord]) -> None:
+        pairs = []
+        for record in records:
+            if any(self._db_ids.get(probe) is not None for probe in self._probes(record)):
+                continue  # certain to match on an identifier
+            key, author = self._keys_of(record)
+            if record.year is not None and _first_family(record) and key:
+                pairs.append((record.year, author))
+        found = bulk.title_candidates(self.connection, pairs)
+        self._db_titles.update((pair, found.get(pair, [])) for pair in pairs)
+
+    def _load_states(self, work_ids: list[int], *, with_notes: bool) -> None:
+        wanted = [work_id for work_id in dict.fromkeys(work_ids) if work_id not in self._states]
+        for start in range(0, len(wanted), BATCH_RECORDS):
+            chunk = wanted[start : start + BATCH_RECORDS]
+            self._states.update(_stored_states(self.connection, chunk))
+            if with_notes:
+                bodies = bulk.existing_notes(self.connection, chunk)
+                for work_id in chunk:
+                    if work_id in self._states:
+                        self._states[work_id].notes = bodies.get(work_id, set())
+
+    def _state(self, work_id: int) -> _WorkState:
+        state = self._states.get(work_id)
+        if state is None:
+            self._load_states([work_id], with_notes=False)
+            state = self._states[work_id]
+        return state
+
+    # -- deciding, record by record --------------------------------------------------------
+    def validated(self, entry: BibEntry) -> WorkRecord:
+        held = self._validated.get(id(entry))
+        found = held[1] if held is not None and held[0] is entry else works.validated(entry.record)
+        if isinstance(found, InvalidIdentifier):
+            raise found
+        return found
+
+    def _keys_of(self, record: WorkRecord) -> tuple[str, str]:
+        """(title_key, first_author_key) of a record, computed once (folding is slow)."""
+        held = self._record_keys.get(id(record))
+        if held is not None and held[0] is record:
+            return held[1]
+        found = (title_key(record.title), name_key(_first_family(record)))
+        self._record_keys[id(record)] = (record, found)
+        return found
+
+    def find_work_id(self, kind: str, value: str) -> int | None:
+        """The work holding this identifier, as ``works.find_work_id`` would answer now."""
+        probe = (kind, doi_key(value) if kind == "doi" else value)
+        mine = self._ids.get(probe)
+        if mine is not None:
+            return mine
+        if probe not in self._db_ids:
+            self._db_ids[probe] = works.find_work_id(self.connection, **{kind: value})
+        return self._db_ids[probe]
+
+    def find_match(self, record: WorkRecord) -> tuple[int, str] | None:
+        """What ``find_match`` would answer if every earlier record had been written."""
+        for name in _IDENTIFIERS:
+            value = getattr(record, name)
+            if value:
+                found = self.find_work_id(name, value)
+                if found is not None:
+                    return found, name
+        key, author = self._keys_of(record)
+        if record.year is None or not _first_family(record) or not key:
+            return None
+        for work_id, stored_key in self._candidates((record.year, author)):
+            if titles_match(key, stored_key):
+                return work_id, "title"
+        return None
+
+    def _candidates(self, pair: tuple[int, str]) -> list[tuple[int, str]]:
+        stored = self._db_titles.get(pair)
+        if stored is None:
+            stored = bulk.title_candidates(self.connection, [pair]).get(pair, [])
+            self._db_titles[pair] = stored
+        found = {work_id: key for work_id, key in stored if work_id not in self._titles}
+        for work_id in self._by_year_author.get(pair, ()):
+            found[work_id] = self._titles[work_id][2]
+        return sorted(found.items())
+
+    def _index(self, state: _WorkState) -> None:
+        """Remember the identifiers and title keys of a work this import added or changed."""
+        values = state.values
+        for name in _IDENTIFIERS:
+            if values.get(name):
+                self._ids[(name, values["doi_key"] if name == "doi" else values[name])] = state.id
+        year, author, key = state.title_index
+        year = values.get("year", year)
+        author = values.get("first_author_key", author)
+        key = values.get("title_key", key)
+        previous = self._titles.get(state.id)
+        if previous is not None:
+            self._by_year_author.get(previous[:2], set()).discard(state.id)
+        state.title_index = self._titles[state.id] = (year, author, key)
+        self._by_year_author.setdefault((year, author), set()).add(state.id)
+
+    def add(self, record: WorkRecord) -> int:
+        work_id = self._next_id
+        self._next_id += 1
+        keys = self._keys_of(record)
+        values = works.column_values(record, keys)
+        values.update(
+            authors_display=display_of(record.authors),
+            needs_metadata=record.needs_metadata,
+            created_at=self._time,
+            updated_at=self._time,
+        )
+        filled = [name for name in BIBLIOGRAPHIC_FIELDS if not _is_empty(getattr(record, name))]
+        terms = {kind: _stored_terms(getattr(record, name)) for name, kind in _TERMS.items()}
+        state = _WorkState(
+            id=work_id,
+            new=True,
+            filled={name for name in filled if name not in _TERMS or terms[_TERMS[name]]},
+            user_fields=set(),
+            citation_key=None,
+            title_index=(values["year"], values["first_author_key"], values["title_key"]),
+            values=values,
+            authors=record.authors,
+            terms=terms,
+            provenance=dict.fromkeys(filled),
+            notes=set(),
+        )
+        self._states[work_id] = state
+        self._index(state)
+        return work_id
+
+    def merge(self, work_id: int, record: WorkRecord) -> list[str]:
+        """``works.merge_into`` on the work's state: fill the empty fields the user did
+        not set, never an identifier another work holds; return the fields filled."""
+        state = self._state(work_id)
+        filled: list[str] = []
+        updates: dict[str, Any] = {}
+        values: dict[str, Any] | None = None
+        for name in BIBLIOGRAPHIC_FIELDS:
+            new_value = getattr(record, name)
+            if _is_empty(new_value) or name in state.filled or name in state.user_fields:
+                continue
+            if name in _IDENTIFIERS and self.find_work_id(name, new_value) is not None:
+                continue
+            filled.append(name)
+            if name == "authors":
+                state.authors = new_value
+                updates["authors_display"] = display_of(new_value)
+                updates["first_author_key"] = self._keys_of(record)[1]
+                state.filled.add(name)
+            elif name in _TERMS:
+                state.terms[_TERMS[name]] = _stored_terms(new_value)
+                if state.terms[_TERMS[name]]:
+                    state.filled.add(name)
+            else:
+                if values is None:
+                    values = works.column_values(record, self._keys_of(record))
+                updates.update(works.column_subset(values, name))
+                state.filled.add(name)
+        if filled:
+            if "title" in filled:
+                updates["needs_metadata"] = False
+            updates["updated_at"] = self._time
+            state.values.update(updates)
+            state.provenance.update(dict.fromkeys(filled))
+            self._index(state)
+        return filled
+
+    def remember_merge(
+        self, work_id: int, entry: BibEntry, matched_on: str, filled: list[str]
+    ) -> None:
+        origin = self.options.origin
+        origin = f"{origin}, line {entry.line}" if entry.line else origin
+        self._pending.merges.append((work_id, self._time, origin, matched_on, ",".join(filled)))
+
+    def keep_key(self, work_id: int, key: str) -> None:
+        """Keep the file's citation key when the work has none and no other work uses it.
+
+        Stored in the form exports write (``sanitize_key``), compared ignoring case as BibTeX
+        does, so that a later export gives back exactly this key."""
+        key = sanitize_key(key) if key else ""
+        if not key:
+            return
+        state = self._state(work_id)
+        if state.citation_key is None and not self._key_taken(key.lower()):
+            state.citation_key = key
+            state.key_changed = True
+            self._keys.add(key.lower())
+
+    def _key_taken(self, lowered: str) -> bool:
+        if lowered in self._keys:
+            return True
+        if lowered not in self._db_keys:
+            self._db_keys[lowered] = bool(bulk.taken_keys(self.connection, [lowered]))
+        return self._db_keys[lowered]
+
+    def tag(self, work_id: int, name: str) -> None:
+        tag_id = self._tag_ids.get(name)
+        if tag_id is None:
+            tag_id = self._tag_ids[name] = tags.get_or_create_tag(self.connection, name).id
+        self._pending.links[(work_id, tag_id)] = None
+
+    def add_notes(self, work_id: int, bodies: Sequence[str]) -> None:
+        if not bodies:
+            return
+        state = self._state(work_id)
+        if state.notes is None:
+            state.notes = bulk.existing_notes(self.connection, [work_id]).get(work_id, set())
+        for body in bodies:
+            if body.strip() and body.strip() not in state.notes:
+                self._pending.notes.append((work_id, body))
+                state.notes.add(body.strip())
+
+    def cite_review(self, work_id: int, review_id: int) -> None:
+        self._pending.edges[(work_id, review_id)] = None
+
+    # -- one batch: write what it decided --------------------------------------------------
+    def flush(self) -> None:
+        """Write the batch's rows: one statement per table (and per set of columns)."""
+        connection = self.connection
+        source = self.options.source.value
+        states = sorted(self._states.values(), key=lambda state: state.id)
+        added = [state for state in states if state.new]
+        changed = [state for state in states if not state.new]
+        bulk.insert_many(
+            connection,
+            "works",
+            bulk.WORK_INSERT_COLUMNS,
+            [_work_row(state) for state in added],
+        )
+        _write_updates(connection, changed)
+        _write_authors(connection, [s for s in states if s.authors is not None and s.authors])
+        _write_terms(connection, states)
+        bulk.insert_many(
+            connection,
+            "field_provenance",
+            ("work_id", "field", "source", "updated_at"),
+            [(s.id, name, source, self._time) for s in added for name in s.provenance],
+        )
+        bulk.insert_many(
+            connection,
+            "field_provenance",
+            ("work_id", "field", "source", "updated_at"),
+            [(s.id, name, source, self._time) for s in changed for name in s.provenance],
+            verb="INSERT OR REPLACE",  # as delete + insert: the field's last setter wins
+        )
+        pending = self._pending
+        bulk.insert_many(
+            connection,
+            "work_tags",
+            ("work_id", "tag_id"),
+            list(pending.links),
+            verb="INSERT OR IGNORE",
+        )
+        bulk.insert_many(
+            connection,
+            "notes",
+            ("work_id", "body", "created_at", "updated_at"),
+            [(work_id, body, self._time, self._time) for work_id, body in pending.notes],
+        )
+        bulk.insert_many(
+            connection,
+            "citations",
+            ("citing_id", "cited_id", "first_seen"),
+            [(citing, cited, self._time) for citing, cited in pending.edges],
+            verb="INSERT OR IGNORE",  # an edge already known keeps its first sighting
+        )
+        bulk.insert_many(
+            connection,
+            "citation_sources",
+            ("citing_id", "cited_id", "source", "first_seen"),
+            [
+                (citing, cited, self.options.edge_source, self._time)
+                for citing, cited in pending.edges
+            ],
+            verb="INSERT OR IGNORE",
+        )
+        bulk.insert_many(
+            connection,
+            "work_merges",
+            ("work_id", "merged_at", "origin", "matched_on", "filled"),
+            pending.merges,
+        )
+        self._pending = _Pending()
+        for state in states:  # written: what is still needed is read back from the database
+            state.new = False
+            state.values = {}
+            state.authors = None
+            state.terms = {}
+            state.provenance = {}
+            state.key_changed = False
+        self._states.clear()
+
+
+_TERMS = works.TERM_KINDS
+
+
+def _work_row(state: _WorkState) -> tuple[Any, ...]:
+    values = state.values
+    row = dict(values, id=state.id, citation_key=state.citation_key, is_new=0, is_read=0, starred=0)
+    row["needs_metadata"] = int(values["needs_metadata"])
+    return tuple(row[name] for name in bulk.WORK_INSERT_COLUMNS)
+
+
+def _write_updates(connection: Connection, changed: list[_WorkState]) -> None:
+    """UPDATEs of stored works, one ``executemany`` per set of columns."""
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for state in changed:
+        values = dict(state.values)
+        if state.key_changed:
+            values["citation_key"] = state.citation_key
+        if not values:
+            continue
+        if "needs_metadata" in values:
+            values["needs_metadata"] = int(values["needs_metadata"])
+        columns = tuple(sorted(values))
+        groups.setdefault(columns, []).append((*(values[c] for c in columns), state.id))
+    for columns, rows in groups.items():
+        assignments = ", ".join(f"{column} = ?" for column in columns)
+        bulk.execute_many(connection, f"UPDATE works SET {assignments} WHERE id = ?", rows)
+
+
+def _write_authors(connection: Connection, states: list[_WorkState]) -> None:
+    """Authors (with explicit ids, known before the insert) and their affiliations."""
+    if not states:
+        return
+    replaced = [(state.id,) for state in states if not state.new]
+    bulk.execute_many(connection, "DELETE FROM authors WHERE work_id = ?", replaced)
+    author_id = bulk.next_id(connection, "authors")
+    people: list[tuple[Any, ...]] = []
+    places: list[tuple[int, int, str]] = []
+    for state in states:
+        for position, person in enumerate(state.authors or ()):
+            people.append(
+                (author_id, state.id, position, person.family, person.given, person.name,
+                 person.orcid)
+            )  # fmt: skip
+            places.extend(
+                (author_id, index, text) for index, text in enumerate(person.affiliations)
+            )
+            author_id += 1
+    bulk.insert_many(
+        connection,
+        "authors",
+        ("id", "work_id", "position", "family", "given", "name", "orcid"),
+        people,
+    )
+    bulk.insert_many(connection, "affiliations", ("author_id", "position", "text"), places)
+
+
+def _write_terms(connection: Connection, states: list[_WorkState]) -> None:
+    replaced = [(state.id, kind) for state in states if not state.new for kind in state.terms]
+    bulk.execute_many(connection, "DELETE FROM work_terms WHERE work_id = ? AND kind = ?", replaced)
+    bulk.insert_many(
+        connection,
+        "work_terms",
+        ("work_id", "kind", "position", "term"),
+        [
+            (state.id, kind, position, term)
+            for state in states
+            for kind, terms in state.terms.items()
+            for position, term in enumerate(terms)
+        ],
     )
 
 
-def _keep_key(connection: Connection, work_id: int, key: str) -> None:
-    """Keep the file's citation key when the work has none and no other work uses it.
+_STATE_COLUMNS = (*works.SCALAR_FIELDS, "citation_key", "title_key", "first_author_key")
 
-    Stored in the form exports write (``sanitize_key``), compared ignoring case as BibTeX
-    does, so that a later export gives back exactly this key."""
-    key = sanitize_key(key) if key else ""
-    if not key:
-        return
-    current = connection.execute(
-        select(works_table.c.citation_key).where(works_table.c.id == work_id)
-    ).scalar()
-    taken = connection.execute(
-        select(works_table.c.id).where(func.lower(works_table.c.citation_key) == key.lower())
-    ).first()
-    if current is None and taken is None:
-        connection.execute(
-            update(works_table).where(works_table.c.id == work_id).values(citation_key=key)
+
+def _stored_states(connection: Connection, work_ids: list[int]) -> dict[int, _WorkState]:
+    """What merging needs to know of stored works: filled fields, user-set fields, key."""
+    if not work_ids:
+        return {}
+    marks = placeholders(work_ids)
+    params = tuple(work_ids)
+    with_authors = {
+        work_id
+        for (work_id,) in connection.exec_driver_sql(
+            f"SELECT DISTINCT work_id FROM authors WHERE work_id IN ({marks})", params
         )
+    }
+    with_terms = set(
+        connection.exec_driver_sql(
+            f"SELECT DISTINCT work_id, kind FROM work_terms WHERE work_id IN ({marks})", params
+        ).all()
+    )
+    user_set: dict[int, set[str]] = {}
+    for work_id, name in connection.exec_driver_sql(
+        f"SELECT work_id, field FROM field_provenance WHERE source = ? AND work_id IN ({marks})",
+        (Source.USER.value, *params),
+    ):
+        user_set.setdefault(work_id, set()).add(name)
+    found: dict[int, _WorkState] = {}
+    rows = connection.exec_driver_sql(
+        f"SELECT id, {', '.join(_STATE_COLUMNS)} FROM works WHERE id IN ({marks})", params
+    )
+    for work_id, *row in rows:
+        values = dict(zip(_STATE_COLUMNS, row, strict=True))
+        filled = {name for name in works.SCALAR_FIELDS if not _is_empty(values[name])}
+        if work_id in with_authors:
+            filled.add("authors")
+        filled.update(name for name, kind in _TERMS.items() if (work_id, kind) in with_terms)
+        found[work_id] = _WorkState(
+            id=work_id,
+            new=False,
+            filled=filled,
+            user_fields=user_set.get(work_id, set()),
+            citation_key=values["citation_key"],
+            title_index=(values["year"], values["first_author_key"], values["title_key"]),
+        )
+    return found
 
 
-def _add_new_notes(connection: Connection, work_id: int, bodies: Sequence[str]) -> None:
-    if not bodies:
-        return
-    existing = {note.body.strip() for note in notes.list_notes(connection, work_id)}
-    for body in bodies:
-        if body.strip() and body.strip() not in existing:
-            notes.add_note(connection, work_id, body)
-            existing.add(body.strip())
+__all__ = [
+    "BATCH_RECORDS",
+    "PROGRESS_EVERY",
+    "ImportCancelled",
+    "ImportOptions",
+    "ImportOutcome",
+    "find_match",
+    "import_entries",
+]

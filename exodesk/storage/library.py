@@ -32,6 +32,7 @@ from exodesk.storage.errors import (
     LibraryError,
     NotALibraryError,
     NotFoundError,
+    QueryCancelled,
 )
 from exodesk.storage.importing import ImportOptions, ImportOutcome
 from exodesk.storage.listing import SidebarCounts
@@ -199,10 +200,11 @@ class Library:
         with self._write() as connection:
             works.set_flag(connection, work_ids, "starred", value)
 
-    def get_works(self, work_ids: Sequence[int]) -> list[Work]:
-        """Several works in the order given (unknown ids are left out)."""
+    def get_works(self, work_ids: Sequence[int], *, with_provenance: bool = True) -> list[Work]:
+        """Several works in the order given (unknown ids are left out); exports, which do
+        not show who set each field, leave out the provenance."""
         with self._read() as connection:
-            found = works.get_works(connection, work_ids)
+            found = works.get_works(connection, work_ids, with_provenance=with_provenance)
             return [found[work_id] for work_id in work_ids if work_id in found]
 
     # -- importing -------------------------------------------------------------------------
@@ -415,9 +417,21 @@ class Library:
             return listing.citing_counts_by_year(connection, review_id)
 
     # -- the table and sidebar -------------------------------------------------------------
-    def query_work_ids(self, query: WorkQuery) -> array[int]:
+    def query_work_ids(
+        self, query: WorkQuery, *, cancelled: Callable[[], bool] | None = None
+    ) -> array[int]:
+        """Every id the query selects, in order. ``cancelled`` is polled while SQLite works
+        (from any thread); when it says yes the query stops and ``QueryCancelled`` is raised.
+        """
         with self._read() as connection:
-            return listing.query_work_ids(connection, query)
+            if cancelled is None:
+                return listing.query_work_ids(connection, query)
+            with _interruptible(connection, cancelled):
+                return listing.query_work_ids(connection, query)
+
+    def first_work_ids(self, query: WorkQuery, size: int) -> listing.IdWindow:
+        with self._read() as connection:
+            return listing.first_work_ids(connection, query, size)
 
     def count_works(self, query: WorkQuery) -> int:
         with self._read() as connection:
@@ -440,6 +454,11 @@ class Library:
         with self._read() as connection:
             return tags.find_tag(connection, name)
 
+    def tag_counts(self, work_ids: Sequence[int]) -> list[tuple[Tag, int]]:
+        """The tags these works carry, with how many of them carry each."""
+        with self._read() as connection:
+            return tags.tag_counts(connection, work_ids)
+
     def create_tag(self, name: str, color: str | None = None) -> Tag:
         with self._write() as connection:
             return tags.create_tag(connection, name, color)
@@ -449,18 +468,17 @@ class Library:
         with self._write() as connection:
             self._check_works_exist(connection, work_ids)
             tag = tags.get_or_create_tag(connection, name)
-            fts.reindex(connection, tags.link(connection, tag.id, work_ids))
+            tags.link(connection, tag.id, work_ids)
             return tags.get_tag(connection, tag.id)
 
     def untag_works(self, tag_id: int, work_ids: Sequence[int]) -> None:
         with self._write() as connection:
             tags.get_tag(connection, tag_id)
-            fts.reindex(connection, tags.unlink(connection, tag_id, work_ids))
+            tags.unlink(connection, tag_id, work_ids)
 
     def rename_tag(self, tag_id: int, new_name: str) -> None:
         with self._write() as connection:
             tags.rename(connection, tag_id, new_name)
-            fts.reindex(connection, tags.works_with_tag(connection, tag_id))
 
     def recolor_tag(self, tag_id: int, color: str) -> None:
         with self._write() as connection:
@@ -468,11 +486,11 @@ class Library:
 
     def merge_tags(self, source_ids: Sequence[int], target_id: int) -> None:
         with self._write() as connection:
-            fts.reindex(connection, tags.merge(connection, source_ids, target_id))
+            tags.merge(connection, source_ids, target_id)
 
     def delete_tag(self, tag_id: int) -> None:
         with self._write() as connection:
-            fts.reindex(connection, tags.delete_tag(connection, tag_id))
+            tags.delete_tag(connection, tag_id)
 
     @staticmethod
     def _check_works_exist(connection: Connection, work_ids: Sequence[int]) -> None:
@@ -526,10 +544,32 @@ class Library:
             return {
                 row[0]: tuple(row[1:])
                 for row in connection.exec_driver_sql(
-                    "SELECT rowid, title, authors, journal, abstract, keywords, tags, notes "
+                    "SELECT rowid, title, authors, journal, abstract, keywords, notes "
                     "FROM works_fts"
                 )
             }
+
+
+#: How many SQLite virtual-machine steps pass between two polls of ``cancelled``.
+_POLL_STEPS = 20_000
+
+
+@contextmanager
+def _interruptible(connection: Connection, cancelled: Callable[[], bool]) -> Iterator[None]:
+    """Let ``cancelled`` stop the statements run inside (SQLite's progress handler)."""
+    raw = connection.connection.dbapi_connection
+    if not isinstance(raw, sqlite3.Connection):  # pragma: no cover - other databases
+        yield
+        return
+    raw.set_progress_handler(lambda: 1 if cancelled() else 0, _POLL_STEPS)
+    try:
+        yield
+    except exc.OperationalError as error:
+        if cancelled():
+            raise QueryCancelled from error
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from exodesk.core.query import Scope, SortKey, WorkQuery
 from exodesk.core.records import WorkRow
-from exodesk.storage.fts import match_expression
+from exodesk.storage.fts import HITS_TABLE, collect_hits, text_filter
 from exodesk.storage.sql import placeholders
 from exodesk.storage.tags import tags_of_works
 
@@ -50,42 +50,101 @@ _SORT_EXPRESSIONS: dict[SortKey, str] = {
     SortKey.YEAR: "w.year",
     SortKey.DOI: "w.doi_key",
     SortKey.PMID: "CAST(w.pmid AS INTEGER)",
-    SortKey.TAGS: (
-        "(SELECT min(t.name) FROM work_tags wt JOIN tags t ON t.id = wt.tag_id "
-        "WHERE wt.work_id = w.id)"
-    ),
+    SortKey.TAGS: "w.first_tag",
     SortKey.READ: "w.is_read",
 }
 
 
-def _where(query: WorkQuery) -> tuple[str, list[object]]:
+#: A search matching more works than this is "broad": SQLite then walks the sort column's
+#: index and tests each row against the matches, which finds the first screen of rows at
+#: once; below it, starting from the matches and sorting them is cheaper.
+BROAD_SEARCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    sql: str  # with ``{id}`` for the work id operand
+    params: tuple[object, ...]
+    #: How many works the index part of the search matched (None: no index part).
+    hits: int | None = None
+
+    @property
+    def broad(self) -> bool:
+        return self.hits is None or self.hits > BROAD_SEARCH
+
+
+def _where(connection: Connection, query: WorkQuery) -> _Where:
     clauses = [_SCOPE_FILTERS[query.scope]]
     params: list[object] = []
     if query.scope is Scope.TAG:
         params.append(query.tag_id if query.tag_id is not None else -1)
-    match = match_expression(query.text)
-    if match is not None:
-        clauses.append("w.id IN (SELECT rowid FROM works_fts WHERE works_fts MATCH ?)")
-        params.append(match)
-    return " AND ".join(clauses), params
+    found = text_filter(connection, query.text)
+    if found is None:
+        return _Where(" AND ".join(clauses), tuple(params))
+    hits = None
+    if found.index_expression is not None:
+        hits = collect_hits(connection, found.index_expression)
+        clauses.append(f"{{id}} IN {HITS_TABLE}")
+    if found.tag_sql:
+        clauses.append(found.tag_sql)
+        params.extend(found.tag_params)
+    return _Where(" AND ".join(clauses), tuple(params), hits)
+
+
+def ordered_ids_statement(
+    connection: Connection, query: WorkQuery, limit: int | None = None
+) -> tuple[str, tuple[object, ...]]:
+    """The SELECT (and its parameters) that lists the query's ids in display order.
+
+    Runs the index part of a search first (``collect_hits``), so the statement is only
+    valid on this connection, right after."""
+    where = _where(connection, query)
+    direction = "DESC" if query.descending else "ASC"
+    if where.broad:
+        # "+" keeps SQLite from starting at the matches: it walks the sort index instead.
+        source, operand = "works w", "+w.id"
+    else:  # a few thousand matches at most: start from them (CROSS JOIN fixes the order)
+        source, operand = f"{HITS_TABLE} h CROSS JOIN works w ON w.id = h.id", "w.id"
+    sql = (
+        f"SELECT w.id FROM {source} WHERE {where.sql.format(id=operand)} "
+        f"ORDER BY {_SORT_EXPRESSIONS[query.sort]} {direction}, w.id {direction}"
+    )
+    if limit is None:
+        return sql, where.params
+    return f"{sql} LIMIT ?", (*where.params, limit)
+
+
+def _ordered_ids(connection: Connection, query: WorkQuery, limit: int | None) -> array[int]:
+    cursor = connection.exec_driver_sql(*ordered_ids_statement(connection, query, limit))
+    return array("q", (row[0] for row in cursor))
 
 
 def query_work_ids(connection: Connection, query: WorkQuery) -> array[int]:
     """The ids of the works the query selects, in display order."""
-    where, params = _where(query)
-    direction = "DESC" if query.descending else "ASC"
-    sql = (
-        f"SELECT w.id FROM works w WHERE {where} "
-        f"ORDER BY {_SORT_EXPRESSIONS[query.sort]} {direction}, w.id {direction}"
-    )
-    cursor = connection.exec_driver_sql(sql, tuple(params))
-    return array("q", (row[0] for row in cursor))
+    return _ordered_ids(connection, query, None)
+
+
+@dataclass(frozen=True, slots=True)
+class IdWindow:
+    """The first ids of a query's result, and whether that is all of it."""
+
+    ids: array[int]
+    complete: bool
+
+
+def first_work_ids(connection: Connection, query: WorkQuery, size: int) -> IdWindow:
+    """The first ``size`` ids in display order: what the table needs to paint its first
+    screen, in a few milliseconds even when the query selects a million works."""
+    ids = _ordered_ids(connection, query, size + 1)
+    if len(ids) <= size:
+        return IdWindow(ids, True)
+    return IdWindow(ids[:size], False)
 
 
 def count_works(connection: Connection, query: WorkQuery) -> int:
-    where, params = _where(query)
-    sql = f"SELECT count(*) FROM works w WHERE {where}"
-    return int(connection.exec_driver_sql(sql, tuple(params)).scalar_one())
+    where = _where(connection, query)
+    sql = f"SELECT count(*) FROM works w WHERE {where.sql.format(id='w.id')}"
+    return int(connection.exec_driver_sql(sql, where.params).scalar_one())
 
 
 _ROW_COLUMNS = (

@@ -77,6 +77,9 @@ class WorkModel(Base):
     authors_display: Mapped[str] = mapped_column(Text(collation=CI), default="")
     #: Stored once given, so that every export of a work uses the same key.
     citation_key: Mapped[str | None] = mapped_column(Text)
+    #: The alphabetically first name among the work's tags (NULL: untagged), for sorting by
+    #: tags through an index. Kept by triggers on ``work_tags`` and ``tags`` (migration 0006).
+    first_tag: Mapped[str | None] = mapped_column(Text(collation=CI))
     #: Folded title and first-author family name, for finding duplicates without identifiers.
     title_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     first_author_key: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -101,8 +104,11 @@ class WorkModel(Base):
         Index("ix_works_citation_key", "citation_key", unique=True),
         Index("ix_works_year_first_author_key", "year", "first_author_key"),
         Index("ix_works_is_new", "is_new"),
+        Index("ix_works_first_tag", "first_tag"),
         # PMIDs are text; the table sorts them as numbers.
         Index("ix_works_pmid_number", text("CAST(pmid AS INTEGER)")),
+        # Citation keys clash ignoring case (as in BibTeX); imports and key assignment ask.
+        Index("ix_works_citation_key_lower", text("lower(citation_key)")),
     )
 
 

@@ -160,6 +160,26 @@ def delete_tag(connection: Connection, tag_id: int) -> list[int]:
     return touched
 
 
+def tag_counts(connection: Connection, work_ids: Sequence[int]) -> list[tuple[Tag, int]]:
+    """The tags carried by any of these works, each with how many of them carry it (what
+    the tag chips of a selection show; one grouped query per batch, whatever its size)."""
+    counts: dict[int, int] = {}
+    for chunk in chunks(dict.fromkeys(work_ids)):
+        rows = connection.execute(
+            select(work_tags.c.tag_id, func.count())
+            .where(work_tags.c.work_id.in_(chunk))
+            .group_by(work_tags.c.tag_id)
+        )
+        for tag_id, count in rows:
+            counts[tag_id] = counts.get(tag_id, 0) + count
+    if not counts:
+        return []
+    rows = connection.execute(
+        select(tags.c.id, tags.c.name, tags.c.color).where(tags.c.id.in_(list(counts)))
+    )
+    return [(Tag(id=i, name=n, color=c), counts[i]) for i, n, c in rows]
+
+
 def tags_of_works(connection: Connection, work_ids: Sequence[int]) -> dict[int, tuple[Tag, ...]]:
     result: dict[int, list[Tag]] = {}
     for chunk in chunks(work_ids):

@@ -54,10 +54,13 @@ def _first_family(record: WorkRecord) -> str:
     return first.family or first.name
 
 
-def _column_values(record: WorkRecord) -> dict[str, Any]:
+def column_values(record: WorkRecord, keys: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The ``works`` columns a record fills; ``keys`` are its (title_key, first_author_key)
+    when the caller has them already (folding text is not cheap)."""
     values: dict[str, Any] = {name: getattr(record, name) for name in SCALAR_FIELDS}
-    values["title_key"] = title_key(record.title)
-    values["first_author_key"] = name_key(_first_family(record))
+    if keys is None:
+        keys = (title_key(record.title), name_key(_first_family(record)))
+    values["title_key"], values["first_author_key"] = keys
     values["doi"] = record.doi or None
     values["doi_key"] = doi_key(record.doi) if record.doi else None
     values["pmid"] = record.pmid or None
@@ -67,12 +70,12 @@ def _column_values(record: WorkRecord) -> dict[str, Any]:
 
 def validated(record: WorkRecord) -> WorkRecord:
     """Normalise the identifiers of a record; raises InvalidIdentifier on a bad one."""
-    return replace(
-        record,
-        doi=normalize_doi(record.doi) if record.doi else "",
-        pmid=normalize_pmid(record.pmid) if record.pmid else "",
-        pmcid=normalize_pmcid(record.pmcid) if record.pmcid else "",
-    )
+    doi = normalize_doi(record.doi) if record.doi else ""
+    pmid = normalize_pmid(record.pmid) if record.pmid else ""
+    pmcid = normalize_pmcid(record.pmcid) if record.pmcid else ""
+    if (doi, pmid, pmcid) == (record.doi, record.pmid, record.pmcid):
+        return record  # already normal, as readers leave them: no copy per record
+    return replace(record, doi=doi, pmid=pmid, pmcid=pmcid)
 
 
 def find_work_id(
@@ -94,7 +97,7 @@ def find_work_id(
 
 def insert_work(connection: Connection, record: WorkRecord, source: Source) -> int:
     stamp = now()
-    values = _column_values(record)
+    values = column_values(record)
     values.update(
         authors_display=authors_display(record.authors),
         needs_metadata=record.needs_metadata,
@@ -138,7 +141,7 @@ def merge_into(
         elif name in TERM_KINDS:
             _write_terms(connection, work_id, TERM_KINDS[name], new_value)
         else:
-            column_updates.update(_subset(_column_values(record), name))
+            column_updates.update(column_subset(column_values(record), name))
     if filled:
         stamp = now()
         if "title" in filled:
@@ -149,7 +152,8 @@ def merge_into(
     return filled
 
 
-def _subset(values: dict[str, Any], name: str) -> dict[str, Any]:
+def column_subset(values: dict[str, Any], name: str) -> dict[str, Any]:
+    """The columns of ``values`` that store the field ``name``."""
     keys = {"doi": ("doi", "doi_key"), "title": ("title", "title_key")}.get(name, (name,))
     return {key: values[key] for key in keys}
 
@@ -168,7 +172,7 @@ def update_fields(
         if name in changes and getattr(record, name) and other not in (None, work_id):
             raise ConflictError(f"Another work (id {other}) already has this {name.upper()}.")
     stamp = now()
-    values = _column_values(record)
+    values = column_values(record)
     values.update(
         authors_display=authors_display(record.authors),
         needs_metadata=record.needs_metadata,
@@ -247,21 +251,33 @@ def get_work(connection: Connection, work_id: int) -> Work:
     return found[work_id]
 
 
-def get_works(connection: Connection, work_ids: Iterable[int]) -> dict[int, Work]:
+def get_works(
+    connection: Connection,
+    work_ids: Iterable[int],
+    *,
+    with_provenance: bool = True,
+    with_tags: bool = True,
+) -> dict[int, Work]:
     """Whole works by id, a batch at a time: one query per table for 500 works, not
-    several per work (exports of 100,000 works depend on it). Unknown ids are left out."""
+    several per work (exports of 100,000 works depend on it). Unknown ids are left out.
+
+    Exports need neither provenance (a row per field) nor, for citation keys, tags: they
+    leave them out (``Work.provenance`` empty, ``Work.tags`` empty)."""
     result: dict[int, Work] = {}
     for chunk in chunks(work_ids):
-        rows = connection.execute(select(works).where(works.c.id.in_(chunk))).mappings().all()
+        rows = connection.execute(
+            select(*(works.c[name] for name in _WORK_COLUMNS)).where(works.c.id.in_(chunk))
+        ).all()
         terms = _terms_of(connection, chunk)
         people = _authors_of(connection, chunk)
-        provenance = _provenance_of(connection, chunk)
-        tag_map = tags_of_works(connection, chunk)
+        provenance = _provenance_of(connection, chunk) if with_provenance else {}
+        tag_map = tags_of_works(connection, chunk) if with_tags else {}
         for row in rows:
-            work_id = int(row["id"])
-            values = {name: row[name] for name in SCALAR_FIELDS}
+            work_id = row[0]
+            values = dict(zip(SCALAR_FIELDS, row[1 : 1 + len(SCALAR_FIELDS)], strict=True))
             for name in ("doi", "pmid", "pmcid"):
                 values[name] = values[name] or ""
+            is_read, starred, needs_metadata, created, updated = row[1 + len(SCALAR_FIELDS) :]
             record = WorkRecord(
                 **values,
                 authors=tuple(people.get(work_id, ())),
@@ -271,15 +287,27 @@ def get_works(connection: Connection, work_ids: Iterable[int]) -> dict[int, Work
             result[work_id] = Work(
                 id=work_id,
                 record=record,
-                is_read=bool(row["is_read"]),
-                starred=bool(row["starred"]),
-                needs_metadata=bool(row["needs_metadata"]),
+                is_read=bool(is_read),
+                starred=bool(starred),
+                needs_metadata=bool(needs_metadata),
                 tags=tag_map.get(work_id, ()),
                 provenance=provenance.get(work_id, {}),
-                created=row["created_at"],
-                updated=row["updated_at"],
+                created=created,
+                updated=updated,
             )
     return result
+
+
+#: What ``get_works`` reads of a work's row (through SQLAlchemy: times come back typed).
+_WORK_COLUMNS = (
+    "id",
+    *SCALAR_FIELDS,
+    "is_read",
+    "starred",
+    "needs_metadata",
+    "created_at",
+    "updated_at",
+)
 
 
 def _terms_of(connection: Connection, chunk: list[int]) -> dict[tuple[int, str], list[str]]:

@@ -12,6 +12,9 @@ from PySide6.QtCore import QObject, Signal
 class LibraryEvents(QObject):
     #: Work ids whose fields, flags, tags or notes changed; rows refresh in place.
     works_changed = Signal(list)
+    #: Work ids whose tags (and nothing else) changed: rows and tag chips refresh, while
+    #: the counts of unread, starred, ... works need not be queried again.
+    work_tags_changed = Signal(list)
     #: Works were added or removed: lists and counts must be queried again.
     works_added_or_removed = Signal()
     #: Tags were created, renamed, recoloured, merged or deleted.

@@ -32,7 +32,7 @@ from exodesk.ui.detail_pane import DetailPane
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.open_links import LinkKind
 from exodesk.ui.preferences import SYNC_ENABLED, SYNC_INTERVAL, THEME, PreferencesDialog
-from exodesk.ui.sidebar import ENTRY_ROLE, EntryKind, SidebarEntry, SidebarModel
+from exodesk.ui.sidebar import EntryKind, SidebarEntry, SidebarModel
 from exodesk.ui.summary_view import ReviewSummaryView
 from exodesk.ui.sync_controller import SyncController, default_sync_config
 from exodesk.ui.tag_manager import TagManagerDialog
@@ -67,11 +67,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.resize(1360, 820)
 
+        self._keeping_sidebar_entry = False
+        self._selected_before_layout: list[int] = []
+        self._selected_ids: list[int] | None = None
         self.sidebar_model = SidebarModel(library, self)
         self.works_model = WorksTableModel(library, self)
         self._build_sidebar()
         self._build_works_panel()
-        self.summary_view = ReviewSummaryView(library, self.events, self)
+        self.summary_view = ReviewSummaryView(library, self.events, self, lazy=True)
         self.detail_pane = DetailPane(library, self.events, self)
         self.stack = QStackedWidget(objectName="centralStack")
         self.stack.addWidget(self.summary_view)
@@ -103,9 +106,9 @@ class MainWindow(QMainWindow):
         self._connect_events()
 
         self.sidebar_model.refresh()
-        self.works_model.set_query(WorkQuery(scope=Scope.CITING))
-        self.table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
         self._refresh_banner()
+        # Selecting the entry runs the table's one query (newest first, set on the header
+        # before sorting was enabled, so enabling it did not run another).
         self.select_sidebar_key((EntryKind.FILTER.value, Scope.CITING))
         self._update_status()
         self._save_on_close = restore
@@ -142,6 +145,7 @@ class MainWindow(QMainWindow):
         self.table = QTableView(objectName="worksTable")
         self.table.setAccessibleName(self.tr("Citing articles"))
         self.table.setModel(self.works_model)
+        self.table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -170,6 +174,15 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column, width in enumerate(DEFAULT_COLUMN_WIDTHS[1:], start=1):
             self.table.setColumnWidth(column, width)
+        # The cache of selected ids is dropped before anyone reacts to the change.
+        self.table.selectionModel().selectionChanged.connect(self._forget_selected_ids)
+        for signal in (
+            self.works_model.modelReset,
+            self.works_model.layoutChanged,
+            self.works_model.rowsInserted,
+            self.works_model.rowsRemoved,
+        ):
+            signal.connect(self._forget_selected_ids)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         self.works_panel = QWidget(objectName="worksPanel")
@@ -281,10 +294,15 @@ class MainWindow(QMainWindow):
         self.events.works_changed.connect(self._works_changed)
         self.events.works_added_or_removed.connect(self._works_added_or_removed)
         self.events.tags_changed.connect(self._tags_changed)
+        self.events.work_tags_changed.connect(self._work_tags_changed)
         self.events.notes_changed.connect(lambda work_id: self._works_changed([work_id]))
         self.events.status_message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.works_model.modelReset.connect(self._update_status)
         self.works_model.layoutChanged.connect(self._update_status)
+        self.works_model.layoutAboutToBeChanged.connect(self._remember_selection)
+        self.works_model.modelReset.connect(lambda: setattr(self, "_selected_before_layout", []))
+        self.works_model.completed.connect(self._rows_completed)
+        self.works_model.load_failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     # -- sidebar and table ------------------------------------------------------------------
     def select_sidebar_key(self, key: tuple[str, object]) -> bool:
@@ -302,10 +320,12 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.summary_view)
 
     def current_entry(self) -> SidebarEntry | None:
-        entry = self.sidebar.currentIndex().data(ENTRY_ROLE)
-        return entry if isinstance(entry, SidebarEntry) else None
+        index = self.sidebar.currentIndex()
+        return self.sidebar_model.entry(index.row()) if index.isValid() else None
 
     def _sidebar_changed(self) -> None:
+        if self._keeping_sidebar_entry:
+            return
         entry = self.current_entry()
         if entry is None or entry.kind is EntryKind.HEADER:
             return
@@ -344,10 +364,22 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def selected_work_ids(self) -> list[int]:
+        """The works of the selected rows, top to bottom.
+
+        Read from the selection's ranges and kept until the selection or the rows change:
+        ``selectedRows()`` asks the model about every cell of every selected row, which
+        takes seconds for 10,000 rows, and every action asks several times."""
         if self.stack.currentWidget() is not self.works_panel:
             return []
-        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
-        return [self.works_model.work_id(row) for row in rows]
+        if self._selected_ids is None:
+            rows: set[int] = set()
+            for selected in self.table.selectionModel().selection():
+                rows.update(range(selected.top(), selected.bottom() + 1))
+            self._selected_ids = [self.works_model.work_id(row) for row in sorted(rows)]
+        return list(self._selected_ids)
+
+    def _forget_selected_ids(self) -> None:
+        self._selected_ids = None
 
     def select_rows(self, rows: list[int]) -> None:
         selection = self.table.selectionModel()
@@ -359,6 +391,25 @@ class MainWindow(QMainWindow):
             selection.setCurrentIndex(
                 self.works_model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate
             )
+
+    def _remember_selection(self) -> None:
+        self._selected_before_layout = self.selected_work_ids()
+
+    def _rows_completed(self) -> None:
+        """Every row of the query is in: select again the works a sort moved beyond the
+        first window (they had no row until now), then count again."""
+        wanted, self._selected_before_layout = self._selected_before_layout, []
+        missing = set(wanted) - set(self.selected_work_ids())
+        if missing:
+            selection = self.table.selectionModel()
+            flags = (
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            )
+            for work_id in wanted:
+                row = self.works_model.row_of(work_id) if work_id in missing else None
+                if row is not None:
+                    selection.select(self.works_model.index(row, 0), flags)
+        self._update_status()
 
     def _selection_changed(self) -> None:
         ids = self.selected_work_ids()
@@ -384,18 +435,38 @@ class MainWindow(QMainWindow):
         self._refresh_banner()
         self._update_status()
 
+    def _work_tags_changed(self, work_ids: list[int]) -> None:
+        # Tags only: the rows repaint and the tags' counts change; the other counts cannot.
+        if self.current_entry() is not None and self.current_entry().kind is EntryKind.TAG:
+            self._tags_changed()  # the rows of the tag shown may have come or gone
+        else:
+            self.sidebar_model.refresh_tags()
+            self.works_model.refresh_works(work_ids)
+        self._update_status()
+
     def _works_added_or_removed(self) -> None:
         self.sidebar_model.refresh()
         self._run_query()
         self._refresh_banner()
 
     def _tags_changed(self) -> None:
-        key = self.current_entry().key() if self.current_entry() else None
-        self.sidebar_model.refresh()
-        if key is not None and not self.select_sidebar_key(key):
+        entry = self.current_entry()
+        # A new or removed tag rebuilds the sidebar, which loses its current entry for a
+        # moment; putting it back must not run the table's query again (that would clear
+        # the user's selection) unless the table shows a tag, whose rows may have changed.
+        self._keeping_sidebar_entry = True
+        try:
+            self.sidebar_model.refresh_tags()
+            kept = entry is not None and self.select_sidebar_key(entry.key())
+        finally:
+            self._keeping_sidebar_entry = False
+        if entry is not None and not kept:
             # The tag being shown was merged away or deleted: fall back to all citing.
             self.select_sidebar_key((EntryKind.FILTER.value, Scope.CITING))
-        self.works_model.refresh_all()
+        elif entry is not None and entry.kind is EntryKind.TAG:
+            self._run_query()
+        else:
+            self.works_model.refresh_all()
 
     def _refresh_banner(self) -> None:
         review_id = self.library.tracked_review_id()
@@ -510,6 +581,7 @@ class MainWindow(QMainWindow):
                 running.cancel()
                 running.wait(10_000)
         self.detail_pane.flush()
+        self.works_model.wait_for_loaders()
         if self._save_on_close:
             self.save_state()
         super().closeEvent(event)

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from exodesk.core.query import Scope
 from exodesk.storage.library import Library
+from exodesk.storage.listing import SidebarCounts
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -45,9 +46,23 @@ class SidebarModel(QAbstractListModel):
         self._library = library
         self._entries: list[SidebarEntry] = []
         self._icons: dict[str, QIcon] = {}
+        self._counts: SidebarCounts | None = None
 
     def refresh(self) -> None:
-        counts = self._library.sidebar_counts()
+        """Read the counts and the tags again."""
+        self._counts = self._library.sidebar_counts()
+        self._rebuild()
+
+    def refresh_tags(self) -> None:
+        """Read the tags again; the filters' counts cannot have changed (tagging, renaming)."""
+        if self._counts is None:
+            self.refresh()
+        else:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        counts = self._counts
+        assert counts is not None
         entries = [
             SidebarEntry(EntryKind.SUMMARY, self.tr("Review summary")),
             SidebarEntry(EntryKind.FILTER, self.tr("Citing articles"), counts.citing, Scope.CITING),

@@ -13,7 +13,7 @@ import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import QDate, QLocale, Qt, Signal, Slot
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -93,10 +93,19 @@ class ReviewSummaryView(QWidget):
     link_opened = Signal(str)
 
     def __init__(
-        self, library: Library, events: LibraryEvents, parent: QWidget | None = None
+        self,
+        library: Library,
+        events: LibraryEvents,
+        parent: QWidget | None = None,
+        *,
+        lazy: bool = False,
     ) -> None:
         super().__init__(parent)
         self._library = library
+        # Lazy: read only when shown. Counting citing works by year is a scan of every
+        # citing work; the main window opens on the table, not on this page.
+        self._lazy = lazy
+        self._stale = True
         self._events = events
         self._review_id: int | None = None
         self._authors: tuple[Author, ...] = ()
@@ -127,9 +136,21 @@ class ReviewSummaryView(QWidget):
         self._build_content()
 
         self.link_refused.connect(self._warn_link_refused)
-        events.works_added_or_removed.connect(self.refresh)
+        events.works_added_or_removed.connect(self._on_works_added_or_removed)
         events.works_changed.connect(self._on_works_changed)
-        self.refresh()
+        if not lazy:
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._stale:
+            self.refresh()
+        super().showEvent(event)
+
+    def _refresh_when_seen(self) -> None:
+        if self._lazy and not self.isVisible():
+            self._stale = True
+        else:
+            self.refresh()
 
     # -- building ------------------------------------------------------------------------------
     def _build_content(self) -> None:
@@ -313,6 +334,7 @@ class ReviewSummaryView(QWidget):
     @Slot()
     def refresh(self) -> None:
         """Read the tracked review and its citing counts again and show them."""
+        self._stale = False
         try:
             review_id = self._library.tracked_review_id()
             if review_id is None:
@@ -334,11 +356,14 @@ class ReviewSummaryView(QWidget):
         self._show_work(work, citing, by_year)
         self._stack.setCurrentWidget(self.scroll_area)
 
+    @Slot()
+    def _on_works_added_or_removed(self) -> None:
+        self._refresh_when_seen()
+
     @Slot(list)
     def _on_works_changed(self, _work_ids: list[int]) -> None:
-        # A citing article's year may have changed too, so the whole summary is re-read;
-        # it is three small queries.
-        self.refresh()
+        # A citing article's year may have changed too, so the whole summary is re-read.
+        self._refresh_when_seen()
 
     def _no_review_text(self) -> str:
         return self.tr(

@@ -137,6 +137,7 @@ class TagChips(QWidget):
         self.setObjectName("tagChips")
         self._build()
         events.works_changed.connect(self._on_works_changed)
+        events.work_tags_changed.connect(self._on_works_changed)
         events.tags_changed.connect(self._on_tags_changed)
 
     def _build(self) -> None:
@@ -190,12 +191,12 @@ class TagChips(QWidget):
     def refresh(self) -> None:
         """Read the tags of the works again and rebuild the chips and completions."""
         try:
-            per_work = self._tags_per_work()
+            counted_tags = self._library.tag_counts(self._work_ids)
             all_tags = self._library.list_tags()
         except _USER_ERRORS as error:
             self._show_status(str(error))
             return
-        self._rebuild_chips(per_work)
+        self._rebuild_chips(counted_tags, len(self._work_ids))
         shown = {chip.tag.id for chip in self._chips}
         self._names.setStringList([tag.name for tag in all_tags if tag.id not in shown])
         self._edit.setEnabled(bool(self._work_ids))
@@ -227,15 +228,7 @@ class TagChips(QWidget):
         return True
 
     # -- internals ---------------------------------------------------------------------------
-    def _tags_per_work(self) -> list[tuple[Tag, ...]]:
-        if len(self._work_ids) == 1:
-            return [self._library.get_work(self._work_ids[0]).tags]
-        rows = {}
-        for start in range(0, len(self._work_ids), 500):
-            rows.update(self._library.fetch_rows(self._work_ids[start : start + 500]))
-        return [row.tags for row in rows.values()]
-
-    def _rebuild_chips(self, per_work: list[tuple[Tag, ...]]) -> None:
+    def _rebuild_chips(self, counted_tags: list[tuple[Tag, int]], total: int) -> None:
         for chip in self._chips:
             self._flow.removeWidget(chip)
             chip.hide()
@@ -244,16 +237,10 @@ class TagChips(QWidget):
                 child.setObjectName("")
             chip.setObjectName("")
             chip.deleteLater()
-        counts: dict[int, int] = {}
-        tags: dict[int, Tag] = {}
-        for work_tags in per_work:
-            for tag in work_tags:
-                counts[tag.id] = counts.get(tag.id, 0) + 1
-                tags[tag.id] = tag
         self._chips = []
         self._flow.removeWidget(self._edit)
-        for tag in sorted(tags.values(), key=lambda t: t.name.casefold()):
-            chip = _TagChip(tag, self._partial_tip(counts[tag.id], len(per_work)), self)
+        for tag, count in sorted(counted_tags, key=lambda pair: pair[0].name.casefold()):
+            chip = _TagChip(tag, self._partial_tip(count, total), self)
             chip.remove_requested.connect(self.remove_tag)
             self._flow.addWidget(chip)
             chip.show()  # a layout shows new children of a visible widget only later
@@ -274,7 +261,7 @@ class TagChips(QWidget):
         self.tags_edited.emit()
         self._announcing = True  # our own refresh is done; skip the echo of our event
         try:
-            self._events.works_changed.emit(list(self._work_ids))
+            self._events.work_tags_changed.emit(list(self._work_ids))
             if tag_created:
                 self._events.tags_changed.emit()
         finally:

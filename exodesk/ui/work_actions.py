@@ -118,12 +118,14 @@ class WorkActions(QObject):
         if not ids:
             return
         try:
+            created = self._library.find_tag(name) is None
             tag = self._library.tag_works(name, ids)
         except (ValueError, LibraryError, NotFoundError) as error:
             self.failed.emit(str(error))
             return
-        self._events.tags_changed.emit()
-        self._events.works_changed.emit(list(ids))
+        if created:
+            self._events.tags_changed.emit()
+        self._events.work_tags_changed.emit(list(ids))
         self._events.status_message.emit(
             counted(
                 len(ids),
@@ -139,8 +141,7 @@ class WorkActions(QObject):
         except (LibraryError, NotFoundError) as error:
             self.failed.emit(str(error))
             return
-        self._events.tags_changed.emit()
-        self._events.works_changed.emit(list(ids))
+        self._events.work_tags_changed.emit(list(ids))
 
     def ask_and_tag(self) -> None:
         if not self._selected_ids():

@@ -1,15 +1,24 @@
 """The works table: a ``QAbstractTableModel`` that reads the database a window at a time.
 
-For a query (scope, tag, search text, sort) the model asks storage once for the ordered
-work ids, a compact ``array`` of integers even for a million works, and then fetches what
-the visible rows show in pages of ``PAGE_SIZE`` when the view first asks for them. Only a
-bounded number of pages is kept, so memory stays flat however far the user scrolls.
+For a query (scope, tag, search text, sort) the model holds the ordered work ids, a
+compact ``array`` of integers even for a million works, and fetches what the visible rows
+show in pages of ``PAGE_SIZE`` when the view first asks for them. Only a bounded number of
+pages is kept, so memory stays flat however far the user scrolls.
+
+The ids arrive in two steps so that a new search or sort paints at once at any size: the
+first ``FIRST_WINDOW`` ids synchronously (SQLite walks the sort column's index and stops),
+then, when there are more, every id from a loader thread with its own connection. The
+rows of the rest are appended when they arrive (``loading`` says whether that is still to
+come); a newer query cancels a running loader.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from array import array
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -17,15 +26,19 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from exodesk.core.query import SortKey, WorkQuery
 from exodesk.core.records import Tag, WorkRow
+from exodesk.storage.errors import LibraryError, QueryCancelled
 from exodesk.storage.library import Library
 
 UNKNOWN_TITLE = "[title not yet known]"
 PAGE_SIZE = 128
+#: Ids fetched synchronously for a new query: a few screens, whatever the library's size.
+FIRST_WINDOW = 1024
 MAX_CACHED_PAGES = 64
 WORK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 WORK_ROW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -33,7 +46,53 @@ WORK_ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
+class _IdLoader:
+    """Runs one query for every id on a Python thread; ``cancel`` stops it.
+
+    A plain thread rather than a QThread: it owns no Qt object, so nothing can be destroyed
+    under it, and its stop flag is a ``threading.Event`` that SQLite's progress handler polls
+    cheaply. It reports back through ``done(generation)``, a signal of the model, which Qt
+    queues to the GUI thread."""
+
+    def __init__(
+        self, library: Library, query: WorkQuery, generation: int, done: Callable[[int], None]
+    ) -> None:
+        self.generation = generation
+        self.ids: array[int] | None = None
+        self.error = ""
+        self._library = library
+        self._query = query
+        self._done = done
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="exodesk-work-ids", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def join(self, timeout_s: float) -> None:
+        self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        try:
+            self.ids = self._library.query_work_ids(self._query, cancelled=self._cancelled.is_set)
+        except QueryCancelled:
+            return
+        except LibraryError as error:
+            self.error = str(error)
+        with contextlib.suppress(RuntimeError):  # the model was deleted meanwhile
+            self._done(self.generation)
+
+
 class WorksTableModel(QAbstractTableModel):
+    #: Every id of the current query is in (after the loader thread's rows were appended).
+    completed = Signal()
+    #: The loader thread could not read the rest of the rows (message for the status bar).
+    load_failed = Signal(str)
+    _loader_done = Signal(int)  # generation; emitted on the loader's thread
+
     COLUMNS: tuple[tuple[SortKey, str], ...] = (
         (SortKey.TITLE, "Title"),
         (SortKey.AUTHORS, "Authors"),
@@ -52,6 +111,10 @@ class WorksTableModel(QAbstractTableModel):
         self._ids: array[int] = array("q")
         self._pages: OrderedDict[int, list[WorkRow | None]] = OrderedDict()
         self._tag_icons: dict[tuple[str, ...], QIcon] = {}
+        self._generation = 0
+        self._complete = True
+        self._loaders: dict[int, _IdLoader] = {}
+        self._loader_done.connect(self._rest_arrived)
         #: How many rows storage was asked for since the last reset; tests read it to
         #: prove the model fetches windows, not the whole table.
         self.rows_fetched = 0
@@ -63,10 +126,66 @@ class WorksTableModel(QAbstractTableModel):
     def set_query(self, query: WorkQuery) -> None:
         self.beginResetModel()
         self._query = query
-        self._ids = self._library.query_work_ids(query)
+        self._ids = self._first_ids()
         self._pages.clear()
         self.rows_fetched = 0
         self.endResetModel()
+        self._load_rest()
+
+    @property
+    def loading(self) -> bool:
+        """More ids of the current query are on their way from the loader thread."""
+        return not self._complete
+
+    def _first_ids(self) -> array[int]:
+        self._generation += 1
+        self._cancel_loaders()
+        window = self._library.first_work_ids(self._query, FIRST_WINDOW)
+        self._complete = window.complete
+        return window.ids
+
+    def _load_rest(self) -> None:
+        if self._complete:
+            self.completed.emit()
+            return
+        loader = _IdLoader(self._library, self._query, self._generation, self._loader_done.emit)
+        self._loaders[self._generation] = loader
+        loader.start()
+
+    def _cancel_loaders(self) -> None:
+        for loader in self._loaders.values():
+            loader.cancel()
+
+    def wait_for_loaders(self, timeout_s: float = 30.0) -> None:
+        """Stop and join the loader threads (before the library closes)."""
+        self._cancel_loaders()
+        for loader in list(self._loaders.values()):
+            loader.join(timeout_s)
+        self._loaders.clear()
+
+    def _rest_arrived(self, generation: int) -> None:
+        loader = self._loaders.pop(generation, None)
+        for old in [g for g in self._loaders if g < generation]:
+            del self._loaders[old]  # cancelled ones end without a word
+        if loader is None or generation != self._generation:
+            return  # a newer query has replaced this one
+        self._complete = True
+        if loader.ids is None:
+            self.load_failed.emit(loader.error)
+            self.completed.emit()
+            return
+        ids = loader.ids
+        shown = len(self._ids)
+        if ids[:shown] == self._ids:
+            if len(ids) > shown:
+                self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
+                self._ids = ids
+                # The last cached page was cut short by the first window's end.
+                self._pages.pop(shown // PAGE_SIZE, None)
+                self.endInsertRows()
+        else:  # the library changed between the two reads: show the newer order
+            self._replace_ids(ids)
+        self.completed.emit()
 
     def reload(self) -> None:
         """Run the current query again (works were added, removed, or re-filtered)."""
@@ -224,9 +343,6 @@ class WorksTableModel(QAbstractTableModel):
         descending = order == Qt.SortOrder.DescendingOrder
         if (key, descending) == (self._query.sort, self._query.descending):
             return
-        self.layoutAboutToBeChanged.emit()
-        persistent = self.persistentIndexList()
-        kept_ids = [self.work_id(index.row()) for index in persistent]
         self._query = WorkQuery(
             scope=self._query.scope,
             tag_id=self._query.tag_id,
@@ -234,12 +350,23 @@ class WorksTableModel(QAbstractTableModel):
             sort=key,
             descending=descending,
         )
-        self._ids = self._library.query_work_ids(self._query)
+        self._replace_ids(self._first_ids())
+        self._load_rest()
+
+    def _replace_ids(self, ids: array[int]) -> None:
+        """New order (and possibly new rows): keep selections and the current row on the
+        same works after they move. Works that moved beyond the first window lose their
+        indexes until the rest arrives (``completed``); the view's owner selects them again.
+        """
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        kept_ids = [self.work_id(index.row()) for index in persistent]
+        self._ids = ids
         self._pages.clear()
-        # Keep selections and the current row on the same works after they move.
+        rows = {work_id: row for row, work_id in enumerate(ids)} if persistent else {}
         moved = []
         for index, work_id in zip(persistent, kept_ids, strict=True):
-            row = self.row_of(work_id)
+            row = rows.get(work_id)
             moved.append(QModelIndex() if row is None else self.index(row, index.column()))
         self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()

@@ -21,10 +21,8 @@ def _comparable(work: Work) -> tuple[object, ...]:
 
 
 def _fts(rows: dict[int, tuple[str, ...]]) -> dict[int, tuple[object, ...]]:
-    return {
-        work_id: (*row[:5], frozenset((row[5] or "").split("; ")), row[6])
-        for work_id, row in rows.items()
-    }
+    # title, authors, journal, abstract, keywords, notes: stored in the same order.
+    return dict(rows)
 
 
 def test_same_seed_same_works_and_queries() -> None:

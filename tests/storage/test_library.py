@@ -11,7 +11,12 @@ from exodesk.core.identifiers import InvalidIdentifier
 from exodesk.core.query import Scope, SortKey, WorkQuery
 from exodesk.core.records import Author, Source, WorkRecord
 from exodesk.default_library import load_seed
-from exodesk.storage.errors import ConflictError, LibraryBusyError, NotFoundError
+from exodesk.storage.errors import (
+    ConflictError,
+    LibraryBusyError,
+    NotFoundError,
+    QueryCancelled,
+)
 from exodesk.storage.library import Library
 
 REVIEW_TITLE = (
@@ -346,3 +351,80 @@ def test_sidebar_counts_agree_with_the_scopes(library: Library) -> None:
         (Scope.NEW, counts.new),
     ):
         assert library.count_works(WorkQuery(scope=scope)) == value, scope
+
+
+# -- tags in searches, without the full-text index -------------------------------------------
+def test_tagging_leaves_the_full_text_index_alone(library: Library) -> None:
+    before = library.fts_rows()
+    ids = list(library.query_work_ids(WorkQuery()))
+    tag = library.tag_works("Cardiology reading list", ids)
+    library.rename_tag(tag.id, "Cardio")
+    assert library.fts_rows() == before
+
+
+def test_a_search_mixes_words_of_tags_and_of_the_text(library: Library) -> None:
+    myeloma = library.find_work_id(pmid="39886670")
+    other = library.find_work_id(pmid="39849585")
+    assert myeloma is not None and other is not None
+    library.tag_works("Haematology journal club", [myeloma, other])
+    assert fts_hits(library, "haemat") == {myeloma, other}
+    assert fts_hits(library, "haemat myeloma") == {myeloma}  # one word from each
+    assert fts_hits(library, "club myel journ") == {myeloma}
+    assert fts_hits(library, "Haematology nothingmatches") == set()
+    assert fts_hits(library, "ématology") == set()  # a prefix of a word, not a substring
+
+
+def test_tag_words_match_without_accents_or_case(library: Library) -> None:
+    work_id = library.find_work_id(pmid="39886670")
+    assert work_id is not None
+    library.tag_works("Évaluation rapide", [work_id])
+    assert fts_hits(library, "evalu") == {work_id}
+    assert fts_hits(library, "RAPIDE") == {work_id}
+
+
+def test_a_long_query_can_be_cancelled(empty_library: Library) -> None:
+    for number in range(2000):
+        empty_library.add_work(WorkRecord(title=f"Work {number}"))
+    query = WorkQuery(scope=Scope.ALL, sort=SortKey.TAGS)
+    assert len(empty_library.query_work_ids(query, cancelled=lambda: False)) == 2000
+    with pytest.raises(QueryCancelled):
+        empty_library.query_work_ids(query, cancelled=lambda: True)
+    assert len(empty_library.query_work_ids(query)) == 2000  # the connection still works
+
+
+def test_the_first_window_of_a_query(empty_library: Library) -> None:
+    for number in range(30):
+        empty_library.add_work(WorkRecord(title=f"Work {number:02d}"))
+    query = WorkQuery(scope=Scope.ALL, sort=SortKey.TITLE, descending=False)
+    every = list(empty_library.query_work_ids(query))
+    window = empty_library.first_work_ids(query, 10)
+    assert list(window.ids) == every[:10] and not window.complete
+    whole = empty_library.first_work_ids(query, 30)
+    assert list(whole.ids) == every and whole.complete
+
+
+def test_the_tags_sort_follows_every_change_of_tags(library: Library) -> None:
+    ids = sorted(library.query_work_ids(WorkQuery()))
+    first, second, third = ids[:3]
+    library.tag_works("Mango", [first, second])
+    banana = library.tag_works("Banana", [second])
+    library.tag_works("Zucchini", [third])
+
+    def by_tags() -> list[int]:
+        order = list(library.query_work_ids(WorkQuery(sort=SortKey.TAGS, descending=False)))
+        return [work_id for work_id in order if work_id in (first, second, third)]
+
+    assert by_tags() == [second, first, third]  # Banana, Mango, Zucchini
+    library.rename_tag(banana.id, "Tomato")
+    assert by_tags() == [first, second, third]  # Mango, Mango+Tomato, Zucchini
+    mango = library.find_tag("Mango")
+    assert mango is not None
+    library.untag_works(mango.id, [second])
+    assert by_tags() == [first, second, third]  # Mango, Tomato, Zucchini
+    library.delete_tag(mango.id)
+    assert by_tags() == [first, second, third]  # untagged first, then Tomato, Zucchini
+    library.merge_tags([banana.id], library.find_tag("Zucchini").id)  # type: ignore[union-attr]
+    assert by_tags() == [first, second, third]  # untagged, then Zucchini twice (by id)
+    with library.engine.connect() as connection:
+        stored = dict(connection.exec_driver_sql("SELECT id, first_tag FROM works").all())
+    assert (stored[first], stored[second], stored[third]) == (None, "Zucchini", "Zucchini")

@@ -6,22 +6,18 @@ import pytest
 
 from exodesk.core.query import Scope, SortKey, WorkQuery
 from exodesk.core.records import WorkRecord
+from exodesk.storage import listing
 from exodesk.storage.library import Library
-from exodesk.storage.listing import _SORT_EXPRESSIONS, _where
 
-#: Sorting by tags orders by a per-work subquery; no index can serve it.
-INDEXED_SORTS = [key for key in SortKey if key is not SortKey.TAGS]
+INDEXED_SORTS = list(SortKey)
 
 
-def plan(library: Library, query: WorkQuery) -> str:
-    where, params = _where(query)
-    direction = "DESC" if query.descending else "ASC"
-    sql = (
-        f"EXPLAIN QUERY PLAN SELECT w.id FROM works w WHERE {where} "
-        f"ORDER BY {_SORT_EXPRESSIONS[query.sort]} {direction}, w.id {direction}"
-    )
+def plan(library: Library, query: WorkQuery, limit: int | None = None) -> str:
+    """SQLite's plan for exactly the statement the table runs."""
     with library.engine.connect() as connection:
-        return " | ".join(row[3] for row in connection.exec_driver_sql(sql, tuple(params)))
+        sql, params = listing.ordered_ids_statement(connection, query, limit)
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+        return " | ".join(row[3] for row in rows)
 
 
 @pytest.fixture
@@ -43,7 +39,33 @@ def test_sorting_walks_an_index(bigger: Library, scope: Scope, key: SortKey) -> 
         assert "USING COVERING INDEX" in text or "USING INDEX" in text, text
 
 
-def test_search_goes_through_the_full_text_index(bigger: Library) -> None:
+def test_a_search_reads_the_full_text_index_once(bigger: Library) -> None:
+    with bigger.engine.connect() as connection:
+        plan_rows = connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT rowid FROM works_fts WHERE works_fts MATCH ?", ("exo*",)
+        )
+        assert "VIRTUAL TABLE INDEX" in " | ".join(row[3] for row in plan_rows)
     text = plan(bigger, WorkQuery(text="exo cancer"))
-    assert "works_fts VIRTUAL TABLE INDEX" in text
-    assert "SCAN works_fts" not in text.replace("SCAN works_fts VIRTUAL TABLE INDEX", "")
+    # The statement filters by the matches gathered once, not by a second index search.
+    assert "search_hits" in text and "works_fts" not in text, text
+
+
+def test_a_broad_search_walks_the_sort_index_and_stops(
+    bigger: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Filler" matches all 300 added works; with the threshold below that, it is broad.
+    monkeypatch.setattr(listing, "BROAD_SEARCH", 100)
+    for key in INDEXED_SORTS:
+        text = plan(bigger, WorkQuery(text="fill", sort=key), limit=1025)
+        assert "TEMP B-TREE" not in text, text
+        assert "USING COVERING INDEX" in text or "USING INDEX" in text, text
+        assert "search_hits" in text, text
+
+
+def test_a_narrow_search_starts_from_its_matches(
+    bigger: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(listing, "BROAD_SEARCH", 1000)
+    text = plan(bigger, WorkQuery(text="fill", sort=SortKey.TITLE), limit=1025)
+    assert "SCAN w" not in text and "search_hits" in text, text  # from the 300 matches
+    assert "TEMP B-TREE FOR ORDER BY" in text, text

@@ -6,12 +6,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from exodesk.core.query import WorkQuery
 from exodesk.storage.errors import NewerSchemaError, NotALibraryError
 from exodesk.storage.library import Library
-from exodesk.storage.migrate import backup_file, head_revision
+from exodesk.storage.migrate import HEAD_REVISION, alembic_config, backup_file, head_revision
 from exodesk.storage.schema import Base
 
 
@@ -169,3 +171,38 @@ def test_upgrading_from_0001_keeps_every_row_and_fills_new_keys(tmp_path: Path) 
         ).one()
     assert tuple(keys) == ("exosomes in ageing", "dziegiel")
     library.close()
+
+
+def test_the_head_revision_constant_names_the_newest_migration() -> None:
+    # Opening an up-to-date library compares with the constant and never imports Alembic.
+    assert head_revision() == HEAD_REVISION
+
+
+def test_upgrading_from_0004_moves_tags_out_of_the_full_text_index(
+    library: Library, library_path: Path
+) -> None:
+    work_id = library.find_work_id(pmid="39886670")
+    assert work_id is not None
+    library.tag_works("Zebra study", [work_id])
+    library.add_note(work_id, "Compare with the quokka data")
+    with library.engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+        columns = [row[1] for row in connection.exec_driver_sql("PRAGMA table_info(works_fts)")]
+        assert "tags" in columns  # the old index, tag names inside
+    library.close()
+
+    upgraded = Library.open(library_path)
+    assert upgraded.backup_path is not None
+    with upgraded.engine.connect() as connection:
+        columns = [row[1] for row in connection.exec_driver_sql("PRAGMA table_info(works_fts)")]
+        index_sql = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_works_citation_key_lower'"
+        ).scalar()
+    assert "tags" not in columns and "notes" in columns
+    assert index_sql is not None and "lower(citation_key)" in index_sql
+    assert set(upgraded.query_work_ids(WorkQuery(text="zebra"))) == {work_id}
+    assert set(upgraded.query_work_ids(WorkQuery(text="quokka"))) == {work_id}
+    assert set(upgraded.query_work_ids(WorkQuery(text="exosom"))) >= {work_id}
+    upgraded.close()

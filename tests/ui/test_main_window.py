@@ -11,7 +11,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QPlainTextEdit
 
 from exodesk.core.query import Scope, WorkQuery
+from exodesk.core.records import WorkRecord
 from exodesk.storage.library import Library
+from exodesk.ui import works_model
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.works_model import UNKNOWN_TITLE
@@ -110,8 +112,37 @@ def test_tag_selected_rows_in_bulk(qtbot, window: MainWindow, library: Library, 
     assert tag is not None and tag.count == 3
     assert set(library.query_work_ids(WorkQuery(scope=Scope.TAG, tag_id=tag.id))) == set(selected)
     assert window.works_model.index(0, 6).data(Qt.ItemDataRole.ToolTipRole) == "Must read"
+    # A new tag adds a sidebar entry; the table keeps its rows and the user's selection.
+    assert window.selected_work_ids() == selected
+    assert "Must read  (3)" in [
+        window.sidebar_model.index(row).data() for row in range(window.sidebar_model.rowCount())
+    ]
     click_sidebar(qtbot, window, "Must read")
     assert window.works_model.rowCount() == 3
+
+
+def test_sorting_keeps_the_selection_on_works_beyond_the_first_screen(
+    qtbot, library: Library, monkeypatch
+) -> None:
+    monkeypatch.setattr(works_model, "FIRST_WINDOW", 20)
+    for number in range(200):
+        library.add_work(WorkRecord(title=f"Filler {number:03d}", year=2000))
+    win = MainWindow(library, LibraryEvents(), restore=False)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.select_sidebar_key(("filter", Scope.UNREAD))  # the fillers are unread
+    qtbot.waitUntil(lambda: not win.works_model.loading)
+    with qtbot.waitSignal(win.works_model.completed, timeout=10_000):
+        win.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    select_rows(qtbot, win, [2])
+    chosen = win.selected_work_ids()
+    title = win.works_model.index(2, 0).data()
+    with qtbot.waitSignal(win.works_model.completed, timeout=10_000):
+        win.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # the row moves far down
+    assert win.selected_work_ids() == chosen
+    row = win.works_model.row_of(chosen[0])
+    assert row is not None and row > 20
+    assert win.works_model.index(row, 0).data() == title
 
 
 def test_remove_tag_from_selection(qtbot, window: MainWindow, library: Library, monkeypatch):

@@ -63,7 +63,7 @@ def test_typing_a_new_tag_and_enter_creates_and_shows_it(
     assert field.placeholderText() == "Add tag…"
 
     with (
-        qtbot.waitSignal(events.works_changed) as changed,
+        qtbot.waitSignal(events.work_tags_changed) as changed,
         qtbot.waitSignal(events.tags_changed),
     ):
         qtbot.keyClicks(field, "Must read")
@@ -84,7 +84,7 @@ def test_adding_an_existing_tag_does_not_announce_a_new_tag(
 ) -> None:
     library.create_tag("Known")
     chips.set_work_ids([review_id(library)])
-    with qtbot.assertNotEmitted(events.tags_changed), qtbot.waitSignal(events.works_changed):
+    with qtbot.assertNotEmitted(events.tags_changed), qtbot.waitSignal(events.work_tags_changed):
         assert chips.add_tag("known")  # names match without regard to case
     assert chips.chip_names() == ["Known"]
 
@@ -126,7 +126,7 @@ def test_clicking_the_cross_removes_the_tag(
     assert chip_labels(chips) == ["Alpha", "Beta"]
 
     button = chips.findChild(QToolButton, "removeTag:Alpha")
-    with qtbot.waitSignal(events.works_changed) as changed:
+    with qtbot.waitSignal(events.work_tags_changed) as changed:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
     assert changed.args == [[work_id]]

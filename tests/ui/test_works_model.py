@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPersistentModelIndex, Qt
 
 from exodesk.core.query import Scope, SortKey, WorkQuery
 from exodesk.core.records import WorkRecord
 from exodesk.storage.library import Library
+from exodesk.ui import works_model
 from exodesk.ui.sidebar import ENTRY_ROLE, EntryKind, SidebarModel
 from exodesk.ui.works_model import PAGE_SIZE, UNKNOWN_TITLE, WORK_ID_ROLE, WorksTableModel
 
@@ -118,3 +119,61 @@ def test_sidebar_lists_filters_with_counts_then_tags(library: Library) -> None:
     assert header.kind is EntryKind.HEADER
     assert not model.flags(model.index(6)) & Qt.ItemFlag.ItemIsSelectable
     assert not model.index(7).data(Qt.ItemDataRole.DecorationRole).isNull()
+
+
+# -- two-step loading: the first window at once, the rest from a thread ----------------------
+def many_works(library: Library, count: int) -> None:
+    for number in range(count):
+        library.add_work(WorkRecord(title=f"Work {number:04d}", year=2000 + number % 20))
+
+
+def test_a_large_result_shows_the_first_window_then_appends_the_rest(
+    qtbot, empty_library: Library, monkeypatch
+) -> None:
+    monkeypatch.setattr(works_model, "FIRST_WINDOW", 100)
+    many_works(empty_library, 1000)
+    query = WorkQuery(scope=Scope.ALL, sort=SortKey.TITLE, descending=False)
+    model = WorksTableModel(empty_library)
+    with (
+        qtbot.waitSignal(model.completed, timeout=10_000),
+        qtbot.waitSignal(model.rowsInserted) as inserted,
+    ):
+        model.set_query(query)
+        assert model.rowCount() == 100 and model.loading
+        assert model.index(99, 0).data() == "Work 0099"
+    assert inserted.args[1:] == [100, 999]
+    assert not model.loading
+    assert list(model.work_ids()) == list(empty_library.query_work_ids(query))
+    assert model.index(999, 0).data() == "Work 0999"
+
+
+def test_a_newer_query_replaces_one_still_loading(
+    qtbot, empty_library: Library, monkeypatch
+) -> None:
+    monkeypatch.setattr(works_model, "FIRST_WINDOW", 10)
+    many_works(empty_library, 500)
+    model = WorksTableModel(empty_library)
+    model.set_query(WorkQuery(scope=Scope.ALL, sort=SortKey.TITLE, descending=False))
+    newest = WorkQuery(scope=Scope.ALL, text="work", sort=SortKey.TITLE, descending=True)
+    with qtbot.waitSignal(model.completed, timeout=10_000):
+        model.set_query(newest)
+    model.wait_for_loaders()
+    qtbot.wait(50)  # a late result of the first query, if any, would arrive now
+    assert list(model.work_ids()) == list(empty_library.query_work_ids(newest))
+    assert model.index(0, 0).data() == "Work 0499"
+
+
+def test_a_sort_moving_a_selected_work_beyond_the_first_window_finds_it_later(
+    qtbot, empty_library: Library, monkeypatch
+) -> None:
+    monkeypatch.setattr(works_model, "FIRST_WINDOW", 20)
+    many_works(empty_library, 300)
+    model = WorksTableModel(empty_library)
+    with qtbot.waitSignal(model.completed, timeout=10_000):
+        model.set_query(WorkQuery(scope=Scope.ALL, sort=SortKey.TITLE, descending=False))
+    selected = QPersistentModelIndex(model.index(5, 0))  # "Work 0005"
+    work_id = model.work_id(5)
+    with qtbot.waitSignal(model.completed, timeout=10_000):
+        model.sort(0, Qt.SortOrder.DescendingOrder)  # "Work 0005" moves to row 294
+        assert model.rowCount() == 20 and not selected.isValid()  # no row for it yet
+    assert model.row_of(work_id) == 294  # the main window selects it again (its test)

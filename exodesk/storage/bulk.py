@@ -1,0 +1,151 @@
+"""Set-at-a-time SQL for imports: one statement per table and batch, not one per row.
+
+Imports of 100,000 records cannot afford a statement per field or per author: these
+helpers answer the lookups of a whole batch of records with one query each, and write the
+rows of a batch with one ``executemany`` per table. They go through ``exec_driver_sql``
+with plain tuples, so values must already be in their stored form (``sql_time`` for times,
+0/1 for booleans), exactly as SQLAlchemy's column types would store them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from exodesk.storage.sql import BATCH, placeholders
+
+#: Columns of ``works`` written when an import adds a work, in this order.
+WORK_INSERT_COLUMNS: tuple[str, ...] = (
+    "id", "type", "title", "abstract", "container_title", "container_abbrev", "year", "date",
+    "volume", "issue", "pages", "article_number", "publisher", "language", "doi", "doi_key",
+    "pmid", "pmcid", "authors_display", "citation_key", "title_key", "first_author_key",
+    "needs_metadata", "is_new", "is_read", "starred", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def sql_time(stamp: datetime) -> str:
+    """A time as SQLAlchemy's SQLite ``DateTime`` stores it (always with microseconds)."""
+    return f"{stamp:%Y-%m-%d %H:%M:%S}.{stamp.microsecond:06d}"
+
+
+def next_id(connection: Connection, table: str) -> int:
+    """The id SQLite would give the next row of ``table`` (its rowid tables have no
+    AUTOINCREMENT: max + 1); callers that insert with explicit ids know them beforehand."""
+    found = connection.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar()
+    return int(found or 0) + 1
+
+
+def insert_many(
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    verb: str = "INSERT",
+) -> None:
+    """One ``executemany`` of ``rows`` into ``table`` (nothing when there are none)."""
+    if rows:
+        sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({placeholders(columns)})"
+        connection.exec_driver_sql(sql, list(rows))
+
+
+def execute_many(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    if rows:
+        connection.exec_driver_sql(sql, list(rows))
+
+
+def _in_batches(values: Iterable[Any]) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def identifier_owners(
+    connection: Connection, doi_keys: Iterable[str], pmids: Iterable[str], pmcids: Iterable[str]
+) -> dict[tuple[str, str], int]:
+    """``{("doi", doi_key) | ("pmid", pmid) | ("pmcid", pmcid): work id}`` of the stored
+    works holding any of these identifiers (each identifier is unique to one work)."""
+    found: dict[tuple[str, str], int] = {}
+    wanted = {"doi": set(doi_keys), "pmid": set(pmids), "pmcid": set(pmcids)}
+    columns = {"doi": "doi_key", "pmid": "pmid", "pmcid": "pmcid"}
+    for kind, values in wanted.items():
+        for batch in _in_batches(values):
+            rows = connection.exec_driver_sql(
+                f"SELECT id, {columns[kind]} FROM works "
+                f"WHERE {columns[kind]} IN ({placeholders(batch)})",
+                tuple(batch),
+            )
+            for work_id, value in rows:
+                found[(kind, value)] = int(work_id)
+    return found
+
+
+def title_candidates(
+    connection: Connection, pairs: Iterable[tuple[int, str]]
+) -> dict[tuple[int, str], list[tuple[int, str]]]:
+    """``{(year, first_author_key): [(work id, title_key), ...]}`` by ascending id, as the
+    index on (year, first_author_key) returns them for one pair."""
+    found: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    for batch in _in_batches(dict.fromkeys(pairs)):
+        values = ", ".join("(?, ?)" for _ in batch)
+        params = tuple(value for pair in batch for value in pair)
+        rows = connection.exec_driver_sql(
+            f"WITH wanted(year, author) AS (VALUES {values}) "
+            "SELECT w.id, w.year, w.first_author_key, w.title_key FROM wanted "
+            "JOIN works w ON w.year = wanted.year AND w.first_author_key = wanted.author "
+            "ORDER BY w.id",
+            params,
+        )
+        for work_id, year, author, key in rows:
+            found.setdefault((year, author), []).append((int(work_id), key))
+    return found
+
+
+def taken_keys(connection: Connection, lowered: Iterable[str]) -> set[str]:
+    """Which of these lower-cased citation keys a stored work already has (ignoring case)."""
+    found: set[str] = set()
+    for batch in _in_batches(set(lowered)):
+        rows = connection.exec_driver_sql(
+            "SELECT lower(citation_key) FROM works "
+            f"WHERE lower(citation_key) IN ({placeholders(batch)})",
+            tuple(batch),
+        )
+        found.update(key for (key,) in rows)
+    return found
+
+
+def keys_with_prefixes(connection: Connection, prefixes: Iterable[str]) -> set[str]:
+    """Stored citation keys, lower-cased, that start with one of these lower-case prefixes.
+
+    A range on ``lower(citation_key)`` rather than LIKE, so that the expression index on
+    ``lower(citation_key)`` answers it."""
+    found: set[str] = set()
+    for prefix in set(prefixes):
+        rows = connection.exec_driver_sql(
+            "SELECT lower(citation_key) FROM works "
+            "WHERE lower(citation_key) >= ? AND lower(citation_key) < ?",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        found.update(key for (key,) in rows)
+    return found
+
+
+def existing_notes(connection: Connection, work_ids: Sequence[int]) -> dict[int, set[str]]:
+    """The stripped bodies of the notes of these works."""
+    found: dict[int, set[str]] = {}
+    for batch in _in_batches(work_ids):
+        rows = connection.exec_driver_sql(
+            f"SELECT work_id, body FROM notes WHERE work_id IN ({placeholders(batch)})",
+            tuple(batch),
+        )
+        for work_id, body in rows:
+            found.setdefault(work_id, set()).add(body.strip())
+    return found

@@ -43,6 +43,10 @@ def _application() -> QApplication:
     # Wayland and macOS take the icon from the desktop file or bundle; X11 and Windows
     # title bars and task bars need it set on the application.
     app.setWindowIcon(app_icon())
+    if existing is None:
+        from exodesk.ui.translations import install_translations
+
+        install_translations(app)  # parented to the app, so they live as long as it
     return app
 
 

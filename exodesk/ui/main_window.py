@@ -6,7 +6,15 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelection,
+    QItemSelectionModel,
+    QPoint,
+    QSettings,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -401,15 +409,27 @@ class MainWindow(QMainWindow):
         wanted, self._selected_before_layout = self._selected_before_layout, []
         missing = set(wanted) - set(self.selected_work_ids())
         if missing:
-            selection = self.table.selectionModel()
-            flags = (
-                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-            )
-            for work_id in wanted:
-                row = self.works_model.row_of(work_id) if work_id in missing else None
-                if row is not None:
-                    selection.select(self.works_model.index(row, 0), flags)
+            self._add_rows_to_selection(self.works_model.rows_of(missing))
         self._update_status()
+
+    def _add_rows_to_selection(self, rows: list[int]) -> None:
+        """Select these rows (sorted) too, as one range per run of neighbouring rows."""
+        runs: list[tuple[int, int]] = []
+        for row in rows:
+            if runs and row == runs[-1][1] + 1:
+                runs[-1] = (runs[-1][0], row)
+            else:
+                runs.append((row, row))
+        selection = QItemSelection()
+        last_column = self.works_model.columnCount() - 1
+        for top, bottom in runs:
+            selection.select(
+                self.works_model.index(top, 0), self.works_model.index(bottom, last_column)
+            )
+        self.table.selectionModel().select(
+            selection,
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
 
     def _selection_changed(self) -> None:
         ids = self.selected_work_ids()

@@ -220,6 +220,10 @@ class WorksTableModel(QAbstractTableModel):
         except ValueError:
             return None
 
+    def rows_of(self, work_ids: set[int]) -> list[int]:
+        """The rows of these works, in order: one pass over the ids, however many."""
+        return [row for row, work_id in enumerate(self._ids) if work_id in work_ids]
+
     def work_ids(self) -> array[int]:
         return self._ids
 
@@ -363,7 +367,8 @@ class WorksTableModel(QAbstractTableModel):
         kept_ids = [self.work_id(index.row()) for index in persistent]
         self._ids = ids
         self._pages.clear()
-        rows = {work_id: row for row, work_id in enumerate(ids)} if persistent else {}
+        wanted = set(kept_ids)
+        rows = {work_id: row for row, work_id in enumerate(ids) if work_id in wanted}
         moved = []
         for index, work_id in zip(persistent, kept_ids, strict=True):
             row = rows.get(work_id)

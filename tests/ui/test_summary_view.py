@@ -233,6 +233,24 @@ def test_removing_a_citing_work_refreshes(view, library, events) -> None:
     assert view.year_chart.counts() == {2025: 3, 2024: 1}
 
 
+def test_a_lazy_summary_reads_the_library_only_when_shown(
+    qtbot, library: Library, events: LibraryEvents
+) -> None:
+    view = ReviewSummaryView(library, events, lazy=True)  # the main window's: hidden at first
+    qtbot.addWidget(view)
+    assert view.review_id() is None  # nothing read yet
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.cited_by_label.text() == "Cited by 5 articles"
+    view.hide()
+    citing = library.query_work_ids(WorkQuery(scope=Scope.CITING))
+    library.delete_works([citing[0]])
+    events.works_added_or_removed.emit()
+    assert view.cited_by_label.text() == "Cited by 5 articles"  # hidden: not read again yet
+    view.show()
+    assert view.cited_by_label.text() == "Cited by 4 articles"
+
+
 def test_untrusted_text_is_shown_literally(qtbot, view, library, events) -> None:
     hostile = "<b>x</b><img src=x>"
     library.update_fields(

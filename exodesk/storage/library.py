@@ -446,9 +446,9 @@ class Library:
             return listing.sidebar_counts(connection)
 
     # -- tags ------------------------------------------------------------------------------
-    def list_tags(self) -> list[Tag]:
+    def list_tags(self, *, counts: bool = True) -> list[Tag]:
         with self._read() as connection:
-            return tags.list_tags(connection)
+            return tags.list_tags(connection, counts=counts)
 
     def find_tag(self, name: str) -> Tag | None:
         with self._read() as connection:

@@ -190,9 +190,13 @@ class TagChips(QWidget):
 
     def refresh(self) -> None:
         """Read the tags of the works again and rebuild the chips and completions."""
+        if not self._work_ids:  # nothing shown: no chips, and nothing to read
+            self._rebuild_chips([], 0)
+            self._edit.setEnabled(False)
+            return
         try:
             counted_tags = self._library.tag_counts(self._work_ids)
-            all_tags = self._library.list_tags()
+            all_tags = self._library.list_tags(counts=False)
         except _USER_ERRORS as error:
             self._show_status(str(error))
             return

@@ -146,7 +146,7 @@ class WorkActions(QObject):
     def ask_and_tag(self) -> None:
         if not self._selected_ids():
             return
-        names = [tag.name for tag in self._library.list_tags()]
+        names = [tag.name for tag in self._library.list_tags(counts=False)]
         name, ok = QInputDialog.getItem(
             self._parent,
             self.tr("Tag Selected"),

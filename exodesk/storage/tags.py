@@ -50,10 +50,10 @@ def list_tags(connection: Connection, *, counts: bool = True) -> list[Tag]:
     link: tens of milliseconds at a million works, so a name list for completion skips it).
     """
     if not counts:
-        rows = connection.execute(
+        named = connection.execute(
             select(tags.c.id, tags.c.name, tags.c.color).order_by(tags.c.name)
         )
-        return [Tag(id=i, name=n, color=c) for i, n, c in rows]
+        return [Tag(id=i, name=n, color=c) for i, n, c in named]
     link_counts = (
         select(work_tags.c.tag_id, func.count().label("n")).group_by(work_tags.c.tag_id).subquery()
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator
 from exodesk.core.entries import BibEntry
 from exodesk.core.query import Scope, SortKey, WorkQuery
+from exodesk.formats.base import paused_gc
 from exodesk.storage.library import Library
 
 #: Formats that are not file formats of the registry but a formatted bibliography.
@@ -52,6 +53,21 @@ def collect_entries(
     key_pattern: str = DEFAULT_PATTERN,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[BibEntry]:
+    """The works as entries, with their citation keys (given and stored if they had none),
+    tag names and note bodies.
+
+    Without cyclic garbage collection meanwhile (see ``paused_gc``): an export reads
+    hundreds of thousands of objects (works, authors, terms) and makes no cycles."""
+    with paused_gc():
+        return _collect_entries(library, work_ids, key_pattern, progress)
+
+
+def _collect_entries(
+    library: Library,
+    work_ids: Sequence[int],
+    key_pattern: str,
+    progress: Callable[[int, int], None] | None,
+) -> list[BibEntry]:
     generator = CitationKeyGenerator(key_pattern)
     keys = library.assign_citation_keys(work_ids, generator.make_key)
     entries = []
@@ -85,7 +101,9 @@ def render(
     fmt = get_format(format_name)
     if not fmt.can_write:
         raise ValueError(f"exodesk cannot export {fmt.label}")
-    return fmt.write(entries)
+    # The writers make millions of short strings and no cycles (see ``paused_gc``).
+    with paused_gc():
+        return fmt.write(entries)
 
 
 def export_names() -> list[str]:

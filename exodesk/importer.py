@@ -70,6 +70,9 @@ class ImportReport:
     def changed_ids(self) -> list[int]:
         return [i for f in self.files for i in (*f.added, *f.merged)]
 
+    def merged_ids(self) -> list[int]:
+        return [i for f in self.files for i in f.merged]
+
     def summary(self) -> str:
         text = f"{self.added} added, {self.merged} merged, {self.skipped} skipped"
         if self.failed_files:

@@ -100,3 +100,21 @@ def upstream(httpserver: object):  # type: ignore[no-untyped-def]
     from upstream import Upstream
 
     return Upstream(httpserver).install()
+
+
+@pytest.fixture
+def transfer_window(qtbot, library: Library):  # type: ignore[no-untyped-def]
+    """A shown main window whose imports and exports ask nothing (no dialogs); a task still
+    running at the end is cancelled and awaited."""
+    from exodesk.ui.events import LibraryEvents
+    from exodesk.ui.main_window import MainWindow
+
+    win = MainWindow(library, LibraryEvents(), restore=False)
+    win.transfer.interactive = False
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    running = win.task_panel.current()
+    if running is not None:
+        running.cancel()
+        running.wait(5000)

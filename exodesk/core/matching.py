@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -31,14 +32,32 @@ def fold(text: str) -> str:
     """Lower-case ASCII letters and digits separated by single spaces.
 
     Accents go (NFKD, then combining marks dropped); every other character that is not a
-    letter or digit, dashes of any kind included, separates words.
+    letter or digit, dashes of any kind included, separates words; other letters and
+    digits outside ASCII are dropped.
     """
+    if text.isascii():
+        # NFKD leaves ASCII alone and it holds no combining mark: what is not [0-9a-z]
+        # after lower-casing separates words, which the substitution below does at once.
+        return _NOT_WORD.sub(" ", text.replace("&", " and ").lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    letters = "".join(
-        ch if ch.isalnum() else " " for ch in decomposed if unicodedata.category(ch) != "Mn"
-    )
-    ascii_text = letters.encode("ascii", "ignore").decode("ascii").lower()
-    return _NOT_WORD.sub(" ", ascii_text).strip()
+    ascii_text = _NON_ASCII.sub(_non_ascii, decomposed)
+    return _NOT_WORD.sub(" ", ascii_text.lower()).strip()
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _non_ascii(match: re.Match[str]) -> str:
+    return _non_ascii_char(match.group())
+
+
+@lru_cache(maxsize=4096)
+def _non_ascii_char(char: str) -> str:
+    """What a character outside ASCII becomes: a combining mark or a letter or digit
+    nothing (no ASCII form), anything else a word break."""
+    if unicodedata.category(char) == "Mn" or char.isalnum():
+        return ""
+    return " "
 
 
 def title_key(title: str) -> str:
@@ -63,6 +82,7 @@ def titles_match(left_key: str, right_key: str) -> bool:
         return False
     if left_key == right_key:
         return True
-    if _numbering(left_key) != _numbering(right_key):
+    # Both tests must pass; the ratio (C code) first, since most candidates fail it.
+    if fuzz.token_sort_ratio(left_key, right_key) < TITLE_SIMILARITY:
         return False
-    return fuzz.token_sort_ratio(left_key, right_key) >= TITLE_SIMILARITY
+    return _numbering(left_key) == _numbering(right_key)

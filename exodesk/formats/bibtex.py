@@ -4,9 +4,11 @@ Why these libraries:
 
 * **bibtexparser 2.x** splits the file into blocks and records the line where each starts,
   and it keeps going after a malformed entry (``library.failed_blocks``), which is what
-  "skip the bad record, report its line" needs. Only its splitter is used (an empty parse
-  stack): ``@string`` macros, ``#`` concatenation, names and LaTeX are handled here, because
-  its middlewares do not concatenate, and its LaTeX decoding makes reading 30 times slower.
+  "skip the bad record, report its line" needs. Only its splitter's rules are used (no
+  parse stack), and well-formed files are split by the same rules faster in
+  ``exodesk.formats.bibtex_blocks``: ``@string`` macros, ``#`` concatenation, names and LaTeX
+  are handled here, because its middlewares do not concatenate, and its LaTeX decoding
+  makes reading 30 times slower.
 * **pylatexenc** turns LaTeX into Unicode (``{\\"o}`` -> ö, ``\\'{e}`` -> é, ``{\\l}`` -> ł).
   It takes about a millisecond per title, so values whose only LaTeX is braces, ligatures
   (``--`` -> –) and the escapes the writer uses (``\\&``) are decoded by a regex that gives
@@ -99,16 +101,6 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import quote
 
-import bibtexparser
-from bibtexparser.model import (
-    DuplicateBlockKeyBlock,
-    DuplicateFieldKeyBlock,
-    Entry,
-    ExplicitComment,
-    ParsingFailedBlock,
-    Preamble,
-    String,
-)
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from exodesk.core.citekeys import CitationKeyGenerator, unique_key
@@ -120,6 +112,7 @@ from exodesk.core.identifiers import (
 )
 from exodesk.core.records import Author, WorkRecord
 from exodesk.formats.base import BibEntry, FormatError, Problem, ReadResult, paused_gc
+from exodesk.formats.bibtex_blocks import Block, Entry, Failed, Macro, split_blocks
 
 __all__ = ["MAX_FIELD_CHARS", "looks_like", "read_bibtex", "write_biblatex", "write_bibtex"]
 
@@ -199,7 +192,6 @@ _MONTH_NAMES = (
 #: The macros every BibTeX style defines.
 _PREDEFINED_MACROS = dict(zip(_MONTHS, _MONTH_NAMES, strict=True))
 
-_ENTRY_HEAD = re.compile(r"@\w+\s*[{(]\s*[^\s,{}()=]{0,80}")
 _BLOCK_START = re.compile(r"^[ \t]*@[A-Za-z]+[ \t]*[{(]", re.M)
 _TEXT_MACROS = {
     "textbackslash": "\\",
@@ -211,8 +203,9 @@ _TEXT_MACROS = {
 _SIMPLE_LATEX = re.compile(
     r"\\([&%$#_{}])|\\(" + "|".join(_TEXT_MACROS) + r")\{\}|([{}])|(---|--|``|''|!`|\?`|~)"
 )
-#: Characters without which a value holds no LaTeX at all (see _simple_latex_to_text).
-_LATEX_CHARS = re.compile(r"[\\{}$`'~-]")
+#: What _SIMPLE_LATEX could replace, a backslash or a "$": without any, a value is its own
+#: text (single hyphens and apostrophes, as in most abstracts, are plain text).
+_LATEX_CHARS = re.compile(r"[\\{}$~]|--|``|''|[!?]`")
 _LIGATURE_TEXT = {
     "---": "\N{EM DASH}",
     "--": "\N{EN DASH}",
@@ -328,6 +321,8 @@ def _clean(text: str) -> str:
 
 def _text(value: str) -> str:
     """A one-line field: LaTeX decoded, runs of whitespace made one space."""
+    if not value:
+        return ""  # most fields of most entries are missing
     text = _clean(_latex_to_text(value))
     if text.isprintable() and "  " not in text:
         return text.strip()  # no tab, line break or run of spaces to make one space
@@ -337,7 +332,14 @@ def _text(value: str) -> str:
 def _paragraphs(value: str) -> str:
     """Like :func:`_text`, but blank lines stay paragraph breaks."""
     paragraphs = _PARAGRAPH_BREAK.split(_clean(_latex_to_text(value)).replace("\r\n", "\n"))
-    return "\n\n".join(p for p in (_ASCII_SPACE.sub(" ", p).strip() for p in paragraphs) if p)
+    return "\n\n".join(p for p in (_one_spaced(p).strip() for p in paragraphs) if p)
+
+
+def _one_spaced(text: str) -> str:
+    """Runs of ASCII white space as one space."""
+    if text.isprintable() and "  " not in text:
+        return text  # no tab, line break or run of spaces: nothing to replace
+    return _ASCII_SPACE.sub(" ", text)
 
 
 def _note(value: str) -> str:
@@ -408,15 +410,12 @@ def _resolve(raw: str, macros: dict[str, str | None]) -> str:
     """
     if len(raw) > MAX_FIELD_CHARS:
         raise _TooLong
+    if "#" not in raw:  # one part, as most values: the loop below without its lists
+        return _piece(raw.strip(), macros)
     pieces: list[str] = []
     size = 0
     for part in _value_parts(raw):
-        if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')):
-            piece: str | None = part[1:-1]
-        else:
-            piece = macros.get(part.lower(), part)
-        if piece is None:  # a macro that was itself too long
-            raise _TooLong
+        piece = _piece(part, macros)
         size += len(piece)
         if size > MAX_FIELD_CHARS:
             raise _TooLong
@@ -424,11 +423,21 @@ def _resolve(raw: str, macros: dict[str, str | None]) -> str:
     return "".join(pieces)
 
 
-def _macros(blocks: Sequence[object]) -> dict[str, str | None]:
+def _piece(part: str, macros: dict[str, str | None]) -> str:
+    """One part of a value: delimiters removed, or the macro it names expanded."""
+    if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')):
+        return part[1:-1]  # no longer than the value, which was checked
+    piece = macros.get(part.lower(), part)
+    if piece is None or len(piece) > MAX_FIELD_CHARS:  # None: a macro that was too long
+        raise _TooLong
+    return piece
+
+
+def _macros(blocks: Sequence[Block]) -> dict[str, str | None]:
     """``@string`` macros (names case-insensitive) plus the month macros; None = too long."""
     macros: dict[str, str | None] = dict(_PREDEFINED_MACROS)
     for block in blocks:
-        if isinstance(block, String):
+        if isinstance(block, Macro):
             try:
                 macros[block.key.lower()] = _resolve(block.value, macros)
             except _TooLong:
@@ -503,6 +512,9 @@ def _starts_lower(word: str) -> bool:
     return word[:1].islower()
 
 
+# Authors repeat across the entries of a file; an Author is immutable, so one read of a
+# name serves them all.
+@lru_cache(maxsize=8192)
 def _read_name(text: str) -> Author | None:
     """One BibTeX name, following BibTeX's own rules for its three forms."""
     if _is_one_group(text):
@@ -572,7 +584,7 @@ def _collect_fields(entry: Entry, macros: dict[str, str | None]) -> tuple[_Field
             repeated.append(name)
             continue
         try:
-            fields.values[name] = _resolve(str(item.value), macros)
+            fields.values[name] = _resolve(item.value, macros)
         except _TooLong:
             raise _SkipEntry(
                 f"{_entry_label(entry)}: field {name!r} is longer than "
@@ -744,13 +756,6 @@ def _read_entry(entry: Entry, macros: dict[str, str | None]) -> tuple[BibEntry, 
     return bib_entry, problems + identifiers.problems
 
 
-def _failure_message(block: ParsingFailedBlock) -> str:
-    reason = getattr(block.error, "abort_reason", None) or str(block.error)
-    head = _ENTRY_HEAD.match(block.raw or "")
-    where = f"{head.group()}: " if head else ""
-    return f"{where}malformed entry skipped ({' '.join(reason.split())})"
-
-
 @dataclass
 class _KeyRegister:
     """Entry keys seen so far, with the line of their entry; compared ignoring case."""
@@ -771,22 +776,20 @@ class _KeyRegister:
         return new_key, Problem(line, message)
 
 
-def _split_blocks(text: str, source_name: str) -> list[object]:
+def _split_blocks(text: str, source_name: str) -> list[Block]:
     if "\x00" in text:
         raise FormatError("binary data, not a BibTeX file", source_name=source_name)
     if not text.strip():
         raise FormatError("the file is empty", source_name=source_name)
     try:
-        library = bibtexparser.parse_string(text, parse_stack=[])
+        blocks = split_blocks(text)
     except Exception as error:
         # bibtexparser re-raises what it does not expect (its own bugs); one unreadable
         # file must not take the import down with another exception type.
         raise FormatError(
             f"cannot be read as BibTeX ({type(error).__name__})", source_name=source_name
         ) from error
-    blocks: list[object] = list(library.blocks)
-    content = (Entry, ParsingFailedBlock, String, Preamble, ExplicitComment)
-    if not any(isinstance(block, content) for block in blocks):
+    if not blocks:
         raise FormatError("no BibTeX entries found", source_name=source_name)
     return blocks
 
@@ -812,14 +815,11 @@ def _read_bibtex(text: str, source_name: str) -> ReadResult:
     result = ReadResult()
     keys = _KeyRegister()
     for block in blocks:
-        entry = block
-        if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
-            entry = block.ignore_error_block  # readable; repeats are reported below
-        if isinstance(entry, Entry):
-            _read_into(result, entry, macros, keys)
-        elif isinstance(block, ParsingFailedBlock):
+        if isinstance(block, Entry):
+            _read_into(result, block, macros, keys)
+        elif isinstance(block, Failed):
             line = block.start_line + 1 if block.start_line is not None else None
-            result.problems.append(Problem(line, _failure_message(block)))
+            result.problems.append(Problem(line, block.message))
     return result
 
 
@@ -850,7 +850,9 @@ def looks_like(text: str) -> bool:
 
 _NAME_CONTENT = re.compile(r"[^\s-]")
 _SPECIALS = re.compile(r"[\\{}&%$#_~^]|(?<=-)-|(?<=`)`|(?<=')'|(?<=[!?])`|\n(?=[ \t]*@)")
-_MAYBE_SPECIAL = re.compile(r"[\\{}&%$#_~^`'\n-]")
+#: The characters _SPECIALS matches, or the last of the runs it matches ("--", "@" after a
+#: line break...): without any, a text is its own LaTeX (see ``_needs_escape``).
+_MAYBE_SPECIAL = re.compile(r"[\\{}&%$#_~^`'@-]")
 _SPECIAL_LATEX = {
     "\\": r"\textbackslash{}",
     "{": r"\textbraceleft{}",
@@ -873,9 +875,31 @@ _SPECIAL_LATEX = {
 
 def _escape(text: str) -> str:
     """LaTeX for ``text`` that reads back (through pylatexenc) as exactly ``text``."""
-    if not _MAYBE_SPECIAL.search(text):
-        return text  # most values: no character _SPECIALS could match
+    if not text or not _needs_escape(text):
+        return text
     return _SPECIALS.sub(lambda match: _SPECIAL_LATEX[match.group()], text)
+
+
+def _needs_escape(text: str) -> bool:
+    """Whether _SPECIALS matches anywhere in ``text``.
+
+    Most values need nothing but hold a hyphen or an apostrophe that starts no ligature:
+    a character class finds the few candidates much faster than _SPECIALS scans for its
+    runs, and each candidate is checked here as _SPECIALS's lookbehinds would."""
+    for match in _MAYBE_SPECIAL.finditer(text):
+        at = match.start()
+        char = text[at]
+        if char in "-`'":
+            before = text[at - 1] if at else ""
+            if before == char or (char == "`" and before in ("!", "?")):
+                return True  # "--", "``", "''", "!`", "?`"
+        elif char == "@":
+            line_start = text.rfind("\n", 0, at)
+            if line_start >= 0 and not text[line_start + 1 : at].strip(" \t"):
+                return True  # a line that would start with "@"
+        else:
+            return True
+    return False
 
 
 def _braced(latex: str) -> str:
@@ -884,15 +908,25 @@ def _braced(latex: str) -> str:
 
 def _title_latex(title: str) -> str:
     """Escaped title; words with a capital after their first letter are brace-protected."""
-    words = []
-    for word in title.split(" "):
-        latex = _escape(word)
-        if any(char.isupper() for char in word[1:]):
+    words = title.split(" ")
+    # One call for the whole title: no escape holds a space, and none depends on what comes
+    # before a space but a line break before "@".
+    escaped = [_escape(word) for word in words] if "\n" in title else _escape(title).split(" ")
+    for index, word in enumerate(words):
+        if _capital_inside(word):
+            latex = escaped[index]
             # bibtex changes the case inside a group that starts with a backslash (a
             # "special character"); a second pair of braces stops that.
-            latex = f"{{{{{latex}}}}}" if latex.startswith("\\") else f"{{{latex}}}"
-        words.append(latex)
-    return " ".join(words)
+            escaped[index] = f"{{{{{latex}}}}}" if latex.startswith("\\") else f"{{{latex}}}"
+    return " ".join(escaped)
+
+
+def _capital_inside(word: str) -> bool:
+    """Whether a character after the first is a capital."""
+    rest = word[1:]
+    if rest.isascii():
+        return rest != rest.lower()  # A-Z are ASCII's capitals, and lower() changes only them
+    return any(char.isupper() for char in rest)
 
 
 def _name_part(text: str) -> str:
@@ -902,15 +936,23 @@ def _name_part(text: str) -> str:
     made of hyphens only would be an empty part (an error).
     """
     latex = _escape(text)
-    if "," in text or _only_separators(text) or any(w.lower() == "and" for w in text.split()):
+    if "," in text or _only_separators(text) or _has_word_and(text):
         return f"{{{latex}}}"
     return latex
+
+
+def _has_word_and(text: str) -> bool:
+    # Only "A", "N", "D" lower-case to "a", "n", "d": no "and" in the lower-cased text, no
+    # word "and" in it either.
+    return "and" in text.lower() and any(word.lower() == "and" for word in text.split())
 
 
 def _only_separators(text: str) -> bool:
     return bool(text) and not _NAME_CONTENT.search(text)
 
 
+# Authors repeat across the works of a library (a lab's papers); an Author is immutable.
+@lru_cache(maxsize=8192)
 def _write_name(author: Author) -> str:
     if author.is_collective:
         return f"{{{_escape(author.name)}}}"
@@ -942,8 +984,9 @@ def _is_suffix_form(last: str, suffix: str) -> bool:
 
 
 def _authors_latex(authors: Sequence[Author]) -> str:
-    named = [author for author in authors if author.name or author.family or author.given]
-    return " and ".join(_write_name(author) for author in named)
+    return " and ".join(
+        [_write_name(author) for author in authors if author.name or author.family or author.given]
+    )
 
 
 def _doi_latex(doi: str) -> str:
@@ -1043,9 +1086,8 @@ def _write(entries: Sequence[BibEntry], dialect: _Dialect) -> str:
     )
     chunks = []
     for entry, key in zip(entries, keys, strict=True):
-        lines = [f"@{dialect.entry_type(entry.record)}{{{key},"]
-        lines += [f"  {name} = {value}," for name, value in _entry_fields(entry, dialect)]
-        chunks.append("\n".join([*lines, "}\n"]))
+        body = "".join([f"  {name} = {value},\n" for name, value in _entry_fields(entry, dialect)])
+        chunks.append(f"@{dialect.entry_type(entry.record)}{{{key},\n{body}}}\n")
     return "\n".join(chunks)
 
 

@@ -59,6 +59,7 @@ from exodesk.core.identifiers import (
 )
 from exodesk.core.records import Author, WorkRecord
 from exodesk.formats.base import BibEntry, FormatError, Problem, ReadResult
+from exodesk.formats.json_text import dumps_indented
 
 __all__ = ["CSL_TYPES", "MAX_FIELD_CHARS", "looks_like", "read_csl_json", "write_csl_json"]
 
@@ -476,4 +477,4 @@ def write_csl_json(entries: Sequence[BibEntry]) -> str:
         [entry.key for entry in entries], [entry.record for entry in entries]
     )
     items = [_write_item(entry, key) for entry, key in zip(entries, keys, strict=True)]
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    return dumps_indented(items) + "\n"  # json.dumps(..., indent=2), faster

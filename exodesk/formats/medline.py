@@ -56,6 +56,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from exodesk.core.identifiers import (
     normalize_doi,
@@ -204,7 +205,11 @@ class _RawRecord:
         return [item.value for item in self._fields_of(tag) if item.value]
 
     def first(self, tag: str) -> str:
-        return next((item.value for item in self._fields_of(tag) if item.value), "")
+        for item in self._fields_of(tag):  # a loop, not next() over a generator: per field
+            value = item.value
+            if value:
+                return value
+        return ""
 
     def line_of(self, tag: str) -> int:
         return next((item.line for item in self.fields if item.tag == tag), self.line)
@@ -277,6 +282,7 @@ def _lines(text: Text, source_name: str) -> Iterator[str]:
 def _split_records(lines: Iterable[str]) -> Iterator[_RawRecord]:
     """Blocks of lines between blank lines, as records of tagged fields."""
     record: _RawRecord | None = None
+    heads = _TAG_HEADS
     for number, line in enumerate(lines, start=1):
         if not line.strip(" \t"):  # only ASCII spaces: U+3000 may start a wrapped line
             if record is not None:
@@ -284,10 +290,16 @@ def _split_records(lines: Iterable[str]) -> Iterator[_RawRecord]:
             record = None
             continue
         record = record or _RawRecord(number)
-        tagged = _tag_value(line)
-        if tagged is not None:
-            record.fields.append(_Field(tagged[0], number, []))
-            record.fields[-1].add(tagged[1])
+        # _tag_value, inline: this runs for every line of the file.
+        head = line[:4]
+        if len(line) >= 5 and line[4] == "-" and (heads.get(head) or _is_tag(head)):
+            tag = head.rstrip()
+            value = (line[6:] if line[5:6] == " " else line[5:]).strip(" \t")
+            if len(value) < MAX_FIELD_CHARS:
+                record.fields.append(_Field(tag, number, [value], len(value) + 1))
+            else:
+                record.fields.append(_Field(tag, number, []))
+                record.fields[-1].add(value)
         elif line[0] in " \t" and record.fields:
             record.fields[-1].add(line.strip(" \t"))
         elif record.bad_line is None:
@@ -401,23 +413,31 @@ def _authors(raw: _RawRecord) -> Iterator[Author]:
     current: Author | None = None
     after_fau = False  # an AU right after an FAU is the same person, in initials form
     for item in raw.fields:
-        tag, value = item.tag, item.value
+        tag = item.tag
+        if tag not in _AUTHOR_TAGS:
+            continue
         if tag == "AU" and after_fau:
             after_fau = False
         elif tag in ("FAU", "AU", "CN", "FIR", "IR"):
             if current is not None:
                 yield current
             # Investigators (FIR/IR) are not authors; their IRAD lines are not AD lines.
-            current = _new_author(tag, value) if tag in ("FAU", "AU", "CN") else None
+            current = _new_author(tag, item.value) if tag in ("FAU", "AU", "CN") else None
             after_fau = tag == "FAU"
         elif tag == "AD" and current is not None:
-            current = replace(current, affiliations=(*current.affiliations, value))
-        elif tag == "AUID" and current is not None and (orcid := _ORCID.search(value)):
+            current = replace(current, affiliations=(*current.affiliations, item.value))
+        elif tag == "AUID" and current is not None and (orcid := _ORCID.search(item.value)):
             current = replace(current, orcid=orcid.group(0))
     if current is not None:
         yield current
 
 
+_AUTHOR_TAGS = frozenset({"FAU", "AU", "CN", "FIR", "IR", "AD", "AUID"})
+
+
+# Authors repeat across the records of a file; an Author is immutable, so one read of a
+# name serves them all.
+@lru_cache(maxsize=8192)
 def _new_author(tag: str, value: str) -> Author | None:
     if not value:
         return None

@@ -2,10 +2,11 @@
 
 Why rispy, and why not rispy alone: rispy (a project dependency) owns the RIS tag table and
 its rules (which tags repeat, which single tags keep their first value, ``UR`` split on
-``;``), and exodesk reads every record through it. But rispy reports no line numbers, drops
+``;``), and exodesk reads every record by them. But rispy reports no line numbers, drops
 a record that has no ``ER`` line without a word, and has one rule for lines without a tag.
 So exodesk splits the text into records and logical fields itself, keeping each line
-number, and hands rispy one clean record at a time.
+number, and applies rispy's tables and rules to each clean record (``_as_rispy``: what
+rispy's parser gives for it, without its cost per line).
 
 Lines without a tag continue the field above them. For the list tags (``AU``, ``A1``-``A4``,
 ``KW``, ``UR``) each such line is one more value, as EndNote writes keyword lists. For all
@@ -56,8 +57,10 @@ Scopus and Web of Science write export boilerplate into N1 ("Export Date: ...",
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import rispy
@@ -215,12 +218,10 @@ def _read_ris(text: Text, source_name: str) -> ReadResult:
             "not an RIS file: no record starts with a 'TY  - ' line", source_name=source_name
         )
     entries = []
-    for start in range(0, len(raw_records), _RISPY_BATCH):
-        batch = raw_records[start : start + _RISPY_BATCH]
-        for raw, ris in zip(batch, _parse_with_rispy(batch), strict=True):
-            entry = _entry_from_raw(raw, ris, problems)
-            if entry is not None:
-                entries.append(entry)
+    for raw in raw_records:
+        entry = _entry_from_raw(raw, problems)
+        if entry is not None:
+            entries.append(entry)
     release(raw_records)  # type: ignore[arg-type]
     problems.sort(key=lambda problem: problem.line or 0)
     return ReadResult(entries=entries, problems=problems)
@@ -296,9 +297,7 @@ def _too_large(raw: _RawRecord) -> _Field | None:
     return next((item for item in raw.fields if item.size > MAX_FIELD_CHARS), None)
 
 
-def _entry_from_raw(
-    raw: _RawRecord, ris: dict[str, Any], problems: list[Problem]
-) -> BibEntry | None:
+def _entry_from_raw(raw: _RawRecord, problems: list[Problem]) -> BibEntry | None:
     item = _too_large(raw)
     if item is not None:
         problems.append(
@@ -308,6 +307,7 @@ def _entry_from_raw(
             )
         )
         return None
+    ris = _as_rispy(raw)
     record = _record_from_ris(ris, raw, problems)
     if not record.title and not (record.doi or record.pmid or record.pmcid):
         problems.append(
@@ -324,38 +324,83 @@ def _entry_from_raw(
 
 
 _RISPY = rispy.RisParser(ignore=["UK"])  # a literal "UK" tag would clash with unknown tags
+# rispy's tables and rules, read once (see ``_as_rispy``).
+_RISPY_NAMES: dict[str, str] = _RISPY.mapping
+_RISPY_LIST_TAGS = frozenset(_RISPY.list_tags)
+_RISPY_DELIMITERS: dict[str, str] = _RISPY.delimiter_map
+_RISPY_IGNORED = frozenset(_RISPY.ignore)
+_RISPY_UNKNOWN = _RISPY_NAMES[_RISPY.UNKNOWN_TAG]
+_RISPY_TYPE = _RISPY_NAMES[_RISPY.START_TAG]
+#: Tags that keep their first value as it is (no list, no delimiter): the quick path.
+_RISPY_SINGLE = {
+    tag: name
+    for tag, name in _RISPY_NAMES.items()
+    if tag not in _RISPY_LIST_TAGS
+    and tag not in _RISPY_DELIMITERS
+    and tag not in _RISPY_IGNORED
+    and tag not in (_RISPY.UNKNOWN_TAG, _RISPY.END_TAG)
+}
 
 
-#: Records handed to rispy in one call (one call per record costs more than its lines).
-_RISPY_BATCH = 500
-
-
-def _parse_with_rispy(batch: Sequence[_RawRecord]) -> list[dict[str, Any]]:
-    """Each record as rispy's field dict, from one canonical line per value; a record with
-    a field too large to read gets an empty dict (it is skipped without reading it)."""
-    lines: list[str] = []
-    readable = []
-    for raw in batch:
-        if _too_large(raw) is not None:
+def _as_rispy(raw: _RawRecord) -> dict[str, Any]:
+    """What ``rispy.RisParser.parse_lines`` gives for the record written as one canonical
+    line per value (``TY  - type``, ``XY  - value``..., ``ER  - ``), by rispy's own tables
+    and rules: a tag it does not know goes to ``unknown_tag``, a list tag collects every
+    value (split at its delimiter), any other tag keeps its first value. Every line is a
+    tag line there, so rispy's handling of untagged lines never applies; calling it per
+    line cost more than reading the lines (a test compares the two)."""
+    record: dict[str, Any] = {_RISPY_TYPE: raw.type_value.strip()}
+    for item in raw.fields:
+        tag = item.tag
+        lines = item.lines
+        if len(lines) == 1 and len(lines[0]) == 1:  # one value on one line: most fields
+            name = _RISPY_SINGLE.get(tag)
+            if name is not None:
+                if name not in record:
+                    record[name] = lines[0][0].strip()
+                continue
+            values = [lines[0][0]]
+        else:
+            values = item.values
+        if tag in _RISPY_IGNORED:
             continue
-        readable.append(raw)
-        lines.append(f"TY  - {raw.type_value}")
-        for item in raw.fields:
-            if len(item.lines) == 1 and len(item.lines[0]) == 1:
-                lines.append(f"{item.tag}  - {item.lines[0][0]}")
-            else:
-                lines.extend(f"{item.tag}  - {value}" for value in item.values)
-        lines.append("ER  - ")
-    # rispy starts each record at its TY line and ends it at ER: records never mix.
-    parsed = iter(_RISPY.parse_lines(iter(lines)))
-    readable_ids = {id(raw) for raw in readable}
-    return [next(parsed) if id(raw) in readable_ids else {} for raw in batch]
+        name = _RISPY_NAMES.get(tag)
+        for value in values:
+            _add_rispy_value(record, tag, name, value.strip())
+    return record
+
+
+def _add_rispy_value(record: dict[str, Any], tag: str, name: str | None, value: str) -> None:
+    """rispy's ``_add_tag`` for one value of a tag line."""
+    if name is None:
+        unknown = record.get(_RISPY_UNKNOWN)
+        if unknown is None:
+            unknown = record[_RISPY_UNKNOWN] = defaultdict(list)
+        unknown[tag].append(value)
+        return
+    delimiter = _RISPY_DELIMITERS.get(tag)
+    content: str | list[str] = (
+        [part.strip() for part in value.split(delimiter)] if delimiter else value
+    )
+    if tag not in _RISPY_LIST_TAGS:
+        record.setdefault(name, content)
+        return
+    added = content if isinstance(content, list) else [content]
+    present = record.get(name)
+    if present is None:
+        record[name] = added
+    elif isinstance(present, list):
+        present.extend(added)
+    else:  # a single value of the same name came first (rispy's AttributeError case)
+        record[name] = [present, *added]
 
 
 def _first(ris: dict[str, Any], *names: str) -> str:
     """The first non-empty value among rispy fields ``names``."""
     for name in names:
         value = ris.get(name)
+        if value is None:
+            continue
         if isinstance(value, list):
             value = next((item for item in value if item.strip()), "")
         if isinstance(value, str) and value.strip():
@@ -472,6 +517,9 @@ def _authors(ris: dict[str, Any]) -> tuple[Author, ...]:
     return tuple(author for author in authors if author.family or author.name)
 
 
+# Authors repeat across the records of a file (a lab's papers, a review's sources); an
+# Author is immutable, so one read serves them all.
+@lru_cache(maxsize=8192)
 def _author(text: str) -> Author:
     text = _one_line(text)
     if text.endswith(","):  # EndNote marks an organisation with a trailing comma
@@ -527,13 +575,16 @@ def write_ris(entries: Sequence[BibEntry]) -> str:
 
 
 def _format_entry(entry: BibEntry) -> str:
-    lines: list[str] = []
+    lines = ["TY  - " + TYPES.get(entry.record.type, "GEN")]
     for tag, value in _tagged_values(entry):
+        if not value:
+            continue  # nothing to write (most fields of most records)
         if tag in ("AB", "N1"):
             lines.extend(_multiline(tag, _block(value)))
-        elif _one_line(value):
-            lines.append(f"{tag}  - {_one_line(value)}")
-    return "\n".join(["TY  - " + TYPES.get(entry.record.type, "GEN"), *lines, "ER  - ", ""])
+        elif text := _one_line(value):
+            lines.append(f"{tag}  - {text}")
+    lines.append("ER  - \n")
+    return "\n".join(lines)
 
 
 def _tagged_values(entry: BibEntry) -> Iterator[tuple[str, str]]:
@@ -571,6 +622,8 @@ def _page_values(pages: str) -> Iterator[tuple[str, str]]:
         yield "SP", _one_line(pages)
 
 
+# Authors repeat across the works of a library (a lab's papers); an Author is immutable.
+@lru_cache(maxsize=8192)
 def _ris_author(author: Author) -> str:
     if author.is_collective:
         name = _one_line(author.name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -145,3 +145,61 @@ def _folded_words(text: str) -> list[str]:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _TOKEN.findall(bare.casefold()) or [""]
+
+
+#: A row of ``works_fts`` as ``_INSERT`` builds it: rowid, title, authors, journal,
+#: abstract, keywords, notes.
+IndexRow = tuple[int, str, str | None, str, str, str | None, str | None]
+
+
+def index_row(
+    work_id: int,
+    *,
+    title: str,
+    authors: Sequence[tuple[str, str, str]],
+    container_title: str,
+    container_abbrev: str,
+    abstract: str,
+    terms: Sequence[str],
+    notes: Sequence[str],
+) -> IndexRow:
+    """The index row ``_INSERT`` would read for a work, from values the caller holds.
+
+    ``authors`` are (given, family, name) by position; ``terms`` the stored terms in the
+    order the index on (work_id, kind, position) gives them (keywords, then subjects);
+    ``notes`` the stored bodies by note id. SQL's ``trim`` takes spaces only, and
+    ``group_concat`` over no rows is NULL: so are these."""
+    return (
+        work_id,
+        title,
+        "; ".join(f"{given} {family} {name}".strip(" ") for given, family, name in authors)
+        if authors
+        else None,
+        f"{container_title} {container_abbrev}".strip(" "),
+        abstract,
+        "; ".join(terms) if terms else None,
+        " ".join(notes) if notes else None,
+    )
+
+
+def insert_rows(connection: Connection, rows: Sequence[IndexRow]) -> None:
+    """Index works from rows built by ``index_row``: one ``executemany``, no reading back
+    (an import has every value at hand).
+
+    Meant for works that have no row yet; one that has (a leftover) loses it first. They
+    are looked for by a rowid range, which FTS5 answers at once: a DELETE with ``rowid
+    IN (...)`` in a transaction that has just indexed rows costs as much as indexing."""
+    if not rows:
+        return
+    ids = {row[0] for row in rows}
+    there = connection.exec_driver_sql(
+        "SELECT rowid FROM works_fts WHERE rowid BETWEEN ? AND ?", (min(ids), max(ids))
+    )
+    stale = [(rowid,) for (rowid,) in there if rowid in ids]
+    if stale:
+        connection.exec_driver_sql("DELETE FROM works_fts WHERE rowid = ?", stale)
+    connection.exec_driver_sql(
+        "INSERT INTO works_fts (rowid, title, authors, journal, abstract, keywords, notes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        list(rows),
+    )

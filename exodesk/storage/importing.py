@@ -9,7 +9,8 @@ filled. But the database is asked and written a batch (``BATCH_RECORDS``) at a t
 lookups a batch needs (identifiers, title candidates, the state of the works it may merge
 into, citation keys in use) are answered by one query each before the batch, what the
 import itself has added or changed is kept in memory, and the rows the batch produced are
-written by one ``executemany`` per table after it (see ``exodesk.storage.bulk``).
+written by one ``executemany`` per table after it (see ``exodesk.storage.bulk``), their
+full-text rows every few batches, from the values at hand (``fts.insert_rows``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from exodesk.storage.sql import placeholders
 PROGRESS_EVERY = 200
 #: Records decided between two visits to the database (one read, one write per table).
 BATCH_RECORDS = 500
+#: Works whose full-text rows are written together (see ``_Session.write_index``).
+INDEX_EVERY = 10 * BATCH_RECORDS
 
 _IDENTIFIERS = ("doi", "pmid", "pmcid")
 
@@ -47,8 +50,6 @@ class ImportOutcome:
     added: list[int] = field(default_factory=list)
     merged: list[int] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
-    #: The running import's state; set only while ``import_entries`` runs.
-    _session: _Session | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +92,7 @@ def import_entries(
     progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> ImportOutcome:
-    outcome = ImportOutcome()
-    session = _Session(connection, options, outcome)
-    outcome._session = session
-    touched: set[int] = set()
+    session = _Session(connection, options)
     try:
         for number, entry in enumerate(entries, start=1):
             if number % PROGRESS_EVERY == 0:
@@ -104,24 +102,21 @@ def import_entries(
                     progress(number, len(entries))
             if (number - 1) % BATCH_RECORDS == 0:
                 session.prepare(entries[number - 1 : number - 1 + BATCH_RECORDS])
-            work_id = _import_one(connection, entry, options, outcome)
-            if work_id is not None:
-                touched.add(work_id)
-        session.flush()
+            _import_one(connection, entry, options, session)
+        session.finish()
     finally:
-        outcome._session = None
-    fts.reindex(connection, touched)
+        session.release()
     if progress is not None:
         progress(len(entries), len(entries))
-    return outcome
+    return session.outcome
 
 
 def _import_one(
-    connection: Connection, entry: BibEntry, options: ImportOptions, outcome: ImportOutcome
+    connection: Connection, entry: BibEntry, options: ImportOptions, session: _Session
 ) -> int | None:
-    session = outcome._session
-    if session is None:  # pragma: no cover - only import_entries calls this
-        raise RuntimeError("_import_one runs inside import_entries")
+    """Decide one record (add, merge or skip) against the library as the records before
+    it left it; the session writes the decision with the rest of its batch."""
+    outcome = session.outcome
     try:
         record = session.validated(entry)
     except InvalidIdentifier as error:
@@ -187,6 +182,8 @@ class _WorkState:
     provenance: dict[str, None] = field(default_factory=dict)  # fields to mark, in order
     key_changed: bool = False
     notes: set[str] | None = None  # stripped bodies; None until needed
+    #: A stored work whose indexed text (``works_fts``) this batch changed.
+    text_changed: bool = False
 
 
 @dataclass
@@ -202,10 +199,10 @@ class _Pending:
 class _Session:
     """One file's import: in-memory matching and merging, batched reads and writes."""
 
-    def __init__(self, connection: Connection, options: ImportOptions, outcome: ImportOutcome):
+    def __init__(self, connection: Connection, options: ImportOptions):
         self.connection = connection
         self.options = options
-        self.outcome = outcome
+        self.outcome = ImportOutcome()
         self.added: set[int] = set()
         self.merged: set[int] = set()
         # What this import has stored so far (kept for the whole import): identifiers,
@@ -224,6 +221,10 @@ class _Session:
         self._validated: dict[int, tuple[BibEntry, WorkRecord | InvalidIdentifier]] = {}
         self._record_keys: dict[int, tuple[WorkRecord, tuple[str, str]]] = {}
         self._pending = _Pending()
+        # Full-text rows still to write: those of works this import added, built from their
+        # values, and the ids of stored works whose indexed text changed (read back).
+        self._index_rows: dict[int, fts.IndexRow] = {}
+        self._reindex: set[int] = set()
         self._next_id = 0
         self._stamp = works.now()
         self._time = bulk.sql_time(self._stamp)
@@ -250,12 +251,11 @@ class _Session:
                 continue
             self._validated[id(entry)] = (entry, record)
             records.append(record)
-        self._prefetch_identifiers(records)
-        self._prefetch_titles(records)
+        # The works the batch's records are likely to merge into: named by an identifier,
+        # or with a matching title. Any other is read when needed (``_state``).
+        named = self._prefetch_identifiers(records)
         self._load_states(
-            [work_id for work_id in self._db_ids.values() if work_id is not None]
-            + [work_id for rows in self._db_titles.values() for work_id, _key in rows],
-            with_notes=any(entry.notes for entry in batch),
+            named + self._prefetch_titles(records), with_notes=any(entry.notes for entry in batch)
         )
         lowered = {sanitize_key(entry.key).lower() for entry in batch if entry.key}
         lowered.discard("")
@@ -269,11 +269,12 @@ class _Session:
             if (value := getattr(record, name))
         ]
 
-    def _prefetch_identifiers(self, records: list[WorkRecord]) -> None:
-        wanted = {probe for record in records for probe in self._probes(record)}
+    def _prefetch_identifiers(self, records: list[WorkRecord]) -> list[int]:
+        """Look up the records' identifiers; return the works holding any of them."""
+        probes = {probe for record in records for probe in self._probes(record)}
         # What this import stored is known without asking (probe by probe: the import's
         # own identifiers can be many more than one batch asks about).
-        wanted = {probe for probe in wanted if probe not in self._ids}
+        wanted = {probe for probe in probes if probe not in self._ids}
         found = bulk.identifier_owners(
             self.connection,
             (value for kind, value in wanted if kind == "doi"),
@@ -281,17 +282,31 @@ class _Session:
             (value for kind, value in wanted if kind == "pmcid"),
         )
         self._db_ids.update((probe, found.get(probe)) for probe in wanted)
+        owners = (self._owner(probe) for probe in probes)
+        return [work_id for work_id in owners if work_id is not None]
 
-    def _prefetch_titles(self, records: list[WorkRecord]) -> None:
-        pairs = []
+    def _prefetch_titles(self, records: list[WorkRecord]) -> list[int]:
+        """Look up the title candidates of the records no identifier matches; return the
+        candidates whose title matches one of them."""
+        wanted = []
         for record in records:
-            if any(self._db_ids.get(probe) is not None for probe in self._probes(record)):
+            if any(self._owner(probe) is not None for probe in self._probes(record)):
                 continue  # certain to match on an identifier
             key, author = self._keys_of(record)
             if record.year is not None and _first_family(record) and key:
-                pairs.append((record.year, author))
-        found = bulk.title_candidates(self.connection, pairs)
-        self._db_titles.update((pair, found.get(pair, [])) for pair in pairs)
+                wanted.append(((record.year, author), key))
+        found = bulk.title_candidates(self.connection, [pair for pair, _key in wanted])
+        self._db_titles.update((pair, found.get(pair, [])) for pair, _key in wanted)
+        return [
+            work_id
+            for pair, key in wanted
+            for work_id, stored_key in self._candidates(pair)
+            if titles_match(key, stored_key)
+        ]
+
+    def _owner(self, probe: tuple[str, str]) -> int | None:
+        mine = self._ids.get(probe)
+        return mine if mine is not None else self._db_ids.get(probe)
 
     def _load_states(self, work_ids: list[int], *, with_notes: bool) -> None:
         wanted = [work_id for work_id in dict.fromkeys(work_ids) if work_id not in self._states]
@@ -439,6 +454,7 @@ class _Session:
                 updates.update(works.column_subset(values, name))
                 state.filled.add(name)
         if filled:
+            state.text_changed = state.text_changed or not _INDEXED.isdisjoint(filled)
             if "title" in filled:
                 updates["needs_metadata"] = False
             updates["updated_at"] = self._time
@@ -491,6 +507,7 @@ class _Session:
             if body.strip() and body.strip() not in state.notes:
                 self._pending.notes.append((work_id, body))
                 state.notes.add(body.strip())
+                state.text_changed = True
 
     def cite_review(self, work_id: int, review_id: int) -> None:
         self._pending.edges[(work_id, review_id)] = None
@@ -512,11 +529,8 @@ class _Session:
         _write_updates(connection, changed)
         _write_authors(connection, [s for s in states if s.authors is not None and s.authors])
         _write_terms(connection, states)
-        bulk.insert_many(
-            connection,
-            "field_provenance",
-            ("work_id", "field", "source", "updated_at"),
-            [(s.id, name, source, self._time) for s in added for name in s.provenance],
+        bulk.insert_provenance(
+            connection, [(s.id, s.provenance) for s in added], source, self._time
         )
         bulk.insert_many(
             connection,
@@ -562,6 +576,14 @@ class _Session:
             ("work_id", "merged_at", "origin", "matched_on", "filled"),
             pending.merges,
         )
+        # The index: a merge that filled nothing indexed leaves its row alone.
+        self._index_rows.update((row[0], row) for row in _index_rows(added, pending.notes))
+        for state in changed:
+            if state.text_changed:
+                self._index_rows.pop(state.id, None)  # added by this import, changed since
+                self._reindex.add(state.id)
+        if len(self._index_rows) + len(self._reindex) >= INDEX_EVERY:
+            self.write_index()
         self._pending = _Pending()
         for state in states:  # written: what is still needed is read back from the database
             state.new = False
@@ -570,10 +592,73 @@ class _Session:
             state.terms = {}
             state.provenance = {}
             state.key_changed = False
+            state.text_changed = False
         self._states.clear()
+
+    def write_index(self) -> None:
+        """Write the full-text rows gathered so far.
+
+        Several batches at a time: FTS5 keeps new rows in memory until a later statement
+        of the transaction makes it write them out as an index segment; indexed after
+        every batch, the other tables' next statements pay for many small segments (and
+        their merging), a fifth of the writing time of new works as measured."""
+        fts.reindex(self.connection, sorted(self._reindex))
+        fts.insert_rows(self.connection, list(self._index_rows.values()))
+        self._reindex.clear()
+        self._index_rows.clear()
+
+    def finish(self) -> None:
+        self.flush()
+        self.write_index()
+
+    def release(self) -> None:
+        """Free what the import kept, a slice at a time (see ``_drain``)."""
+        for kept in (
+            self._ids, self._titles, self._by_year_author, self._keys, self._tag_ids,
+            self._db_ids, self._db_titles, self._db_keys, self._states, self._validated,
+            self._record_keys, self.added, self.merged, self._index_rows, self._reindex,
+        ):  # fmt: skip
+            _drain(kept)
+        self._pending = _Pending()
+
+
+def _drain(kept: dict[Any, Any] | set[Any]) -> None:
+    """Empty a large dict or set an item at a time: letting 100,000 entries go in one
+    statement frees them all with the GIL held, and the window stalls meanwhile."""
+    pop = kept.popitem if isinstance(kept, dict) else kept.pop
+    for _ in range(len(kept)):
+        pop()
 
 
 _TERMS = works.TERM_KINDS
+#: Fields whose text the full-text index holds (``fts._INSERT``).
+_INDEXED = frozenset(
+    {"title", "abstract", "container_title", "container_abbrev", "authors", *_TERMS}
+)
+
+
+def _index_rows(added: list[_WorkState], notes: list[tuple[int, str]]) -> list[fts.IndexRow]:
+    """Index rows of the works this batch adds, as ``fts.reindex`` would read them back."""
+    bodies: dict[int, list[str]] = {}
+    for work_id, body in notes:  # in the order of their ids
+        bodies.setdefault(work_id, []).append(body)
+    rows = []
+    for state in added:
+        values, terms = state.values, state.terms
+        rows.append(
+            fts.index_row(
+                state.id,
+                title=values["title"],
+                authors=[(a.given, a.family, a.name) for a in state.authors or ()],
+                container_title=values["container_title"],
+                container_abbrev=values["container_abbrev"],
+                abstract=values["abstract"],
+                # work_terms' key is (work_id, kind, position): "keyword" before "subject".
+                terms=[*terms.get("keyword", ()), *terms.get("subject", ())],
+                notes=bodies.get(state.id, ()),
+            )
+        )
+    return rows
 
 
 def _work_row(state: _WorkState) -> tuple[Any, ...]:

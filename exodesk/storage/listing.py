@@ -205,16 +205,20 @@ class SidebarCounts:
     new: int = 0
 
 
+#: The flag counts of the sidebar; ``ix_works_flags`` covers every column it reads.
+FLAG_TOTALS = (
+    "SELECT count(*), coalesce(sum(is_read = 0), 0), coalesce(sum(starred = 1), 0), "
+    "coalesce(sum(needs_metadata = 1), 0), coalesce(sum(is_new = 1), 0) "
+    f"FROM works w WHERE {_NOT_REVIEW}"
+)
+
+
 def sidebar_counts(connection: Connection) -> SidebarCounts:
     """All sidebar counts in two queries: one pass over works, one over the citation index.
 
     (Six separate counts would each scan every work; at a million works that is a second.)
     """
-    totals = connection.exec_driver_sql(
-        "SELECT count(*), coalesce(sum(is_read = 0), 0), coalesce(sum(starred = 1), 0), "
-        "coalesce(sum(needs_metadata = 1), 0), coalesce(sum(is_new = 1), 0) "
-        f"FROM works w WHERE {_NOT_REVIEW}"
-    ).one()
+    totals = connection.exec_driver_sql(FLAG_TOTALS).one()
     citing = connection.exec_driver_sql(
         "SELECT count(DISTINCT c.citing_id) FROM citations c "
         "JOIN tracked_reviews r ON r.work_id = c.cited_id"

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QObject, QSettings, Signal
+from PySide6.QtCore import QMimeData, QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -125,10 +125,33 @@ class TransferController(QObject):
         return task
 
     def _import_done(self, report: ImportReport) -> None:
+        """Refresh the views, then report. Each refresh in its own turn of the event loop:
+        after a large import each reads the library for tens of milliseconds, and run
+        back to back they would keep the window from repainting for all of that time."""
+        steps: list[Callable[[], object]] = []
         if report.added or report.merged:
-            self._events.works_added_or_removed.emit()
-            self._events.tags_changed.emit()
-            self._events.works_changed.emit(report.changed_ids())
+            steps += [self._events.works_added_or_removed.emit, self._events.tags_changed.emit]
+        if report.merged:
+            # The added works came with the reload above: only the merged ones changed.
+            steps.append(lambda: self._events.works_changed.emit(report.merged_ids()))
+        steps.append(lambda: self._report_import(report))
+        self._in_turns(steps)
+
+    def _in_turns(self, steps: Sequence[Callable[[], object]]) -> None:
+        """Run the steps in order, each in a turn of the event loop of its own (timers that
+        came due meanwhile, repaints among them, run in between); none after this
+        controller is gone."""
+        if not steps:
+            return
+        first, rest = steps[0], steps[1:]
+
+        def run() -> None:
+            first()
+            self._in_turns(rest)
+
+        QTimer.singleShot(0, self, run)
+
+    def _report_import(self, report: ImportReport) -> None:
         self._events.status_message.emit(self.tr("Import: ") + report.summary())
         self.imported.emit(report)
         if self.interactive:

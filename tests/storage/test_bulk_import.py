@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from exodesk.core.entries import BibEntry
-from exodesk.core.records import Author, WorkRecord
+from exodesk.core.records import BIBLIOGRAPHIC_FIELDS, Author, WorkRecord
 from exodesk.storage.importing import BATCH_RECORDS, ImportCancelled, ImportOptions
 from exodesk.storage.library import Library
 
@@ -135,3 +135,121 @@ def test_key_assignment_reads_in_batches(empty_library: Library) -> None:
     with counted_statements(empty_library) as statements:
         empty_library.assign_citation_keys(ids, lambda r: f"k{r.year}")
     assert len(statements) < 15 * 2, statements
+
+
+def _rebuilt_index(library: Library) -> dict[int, tuple[str, ...]]:
+    """The index as SQL builds it from the stored rows (``fts.rebuild_all``), rolled back."""
+    from exodesk.storage import fts
+
+    with library.engine.connect() as connection:
+        transaction = connection.begin()
+        fts.rebuild_all(connection)
+        rows = {
+            row[0]: tuple(row[1:])
+            for row in connection.exec_driver_sql(
+                "SELECT rowid, title, authors, journal, abstract, keywords, notes FROM works_fts"
+            )
+        }
+        transaction.rollback()
+    return rows
+
+
+@pytest.mark.parametrize("index_every", [BATCH_RECORDS, 10 * BATCH_RECORDS])
+def test_index_rows_written_from_values_equal_those_sql_builds(
+    library: Library, monkeypatch: pytest.MonkeyPatch, index_every: int
+) -> None:
+    from exodesk.storage import importing
+
+    monkeypatch.setattr(importing, "INDEX_EVERY", index_every)
+    people = (
+        Author(family="Stefańska", given="K", affiliations=("Lab",)),
+        Author(name="World Health Organization"),
+        Author(family="Solo"),
+    )
+    entries = [
+        BibEntry(
+            record(
+                n,
+                authors=people[n % 4 :],
+                subjects=("Sub B", " ", "Sub A") if n % 2 else (),
+                keywords=("kw", "kw", "other") if n % 4 else (),
+                container_title="Journal" if n % 5 else "",
+                container_abbrev="J." if n % 2 else "",
+                abstract="Text." if n % 3 else "",
+            ),
+            notes=("first note", "  ", "second note") if n % 2 else (),
+            line=n,
+        )
+        for n in range(BATCH_RECORDS + 20)
+    ]
+    # Later records merge into earlier ones: in the same batch and in a later one.
+    later = [
+        BibEntry(record(n, abstract="Filled later.", keywords=("late",)), notes=("late note",))
+        for n in (0, 3, 5, BATCH_RECORDS + 2)
+    ]
+    nothing_new = [BibEntry(record(n)) for n in (1, 2)]
+    library.import_entries([([*entries, *later, *nothing_new], OPTIONS)])
+    stored = library.fts_rows()
+    assert stored == _rebuilt_index(library)
+    assert any(row[1] is None for row in stored.values())  # a work without authors
+    assert any(row[4] and "; " in row[4] for row in stored.values())  # several terms
+    assert any(row[5] and "late note" in row[5] for row in stored.values())
+
+
+def test_a_merge_that_fills_nothing_indexed_leaves_the_index_row_alone(
+    empty_library: Library,
+) -> None:
+    first = empty_library.import_entries([([BibEntry(record(1))], OPTIONS)])[0]
+    with counted_statements(empty_library) as statements:
+        again = empty_library.import_entries([([BibEntry(record(1, volume="3"))], OPTIONS)])[0]
+    assert again.merged == first.added
+    assert not [s for s in statements if "works_fts" in s]
+    assert empty_library.fts_rows() == _rebuilt_index(empty_library)
+
+
+def test_new_works_get_a_provenance_row_per_filled_field(empty_library: Library) -> None:
+    full = record(
+        1,
+        type="book",
+        abstract="A.",
+        container_title="J",
+        container_abbrev="J.",
+        date="2001-02",
+        volume="1",
+        issue="2",
+        pages="3-4",
+        article_number="e5",
+        publisher="P",
+        language="en",
+        pmid="123",
+        pmcid="PMC9",
+        subjects=("s",),
+    )
+    sparse = record(2, keywords=(), authors=(), doi="")
+    added = empty_library.import_entries([([BibEntry(full), BibEntry(sparse)], OPTIONS)])[0].added
+    works = empty_library.get_works(added)
+    assert set(works[0].provenance) == set(BIBLIOGRAPHIC_FIELDS)
+    assert set(works[1].provenance) == {"type", "title", "year"}
+    assert {source.value for work in works for source in work.provenance.values()} == {"import"}
+
+
+def test_a_leftover_index_row_of_a_new_id_is_replaced(empty_library: Library) -> None:
+    with empty_library.engine.begin() as connection:
+        next_id = connection.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM works").scalar()
+        connection.exec_driver_sql(
+            "INSERT INTO works_fts (rowid, title) VALUES (?, 'stale words')", (next_id,)
+        )
+    added = empty_library.import_entries([([BibEntry(record(1))], OPTIONS)])[0].added
+    assert added == [next_id]
+    assert empty_library.fts_rows() == _rebuilt_index(empty_library)
+    assert "stale" not in str(empty_library.fts_rows())
+
+
+def test_drain_empties_dicts_and_sets() -> None:
+    from exodesk.storage.importing import _drain
+
+    mapping = {n: str(n) for n in range(5000)}
+    items = set(range(5000))
+    _drain(mapping)
+    _drain(items)
+    assert mapping == {} and items == set()

@@ -69,3 +69,10 @@ def test_a_narrow_search_starts_from_its_matches(
     text = plan(bigger, WorkQuery(text="fill", sort=SortKey.TITLE), limit=1025)
     assert "SCAN w" not in text and "search_hits" in text, text  # from the 300 matches
     assert "TEMP B-TREE FOR ORDER BY" in text, text
+
+
+def test_the_sidebar_counts_read_the_flags_index_only(bigger: Library) -> None:
+    with bigger.engine.connect() as connection:
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {listing.FLAG_TOTALS}")
+        text = " | ".join(row[3] for row in rows)
+    assert "SCAN w USING COVERING INDEX ix_works_flags" in text, text

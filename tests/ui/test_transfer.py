@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from exodesk.core.query import Scope, WorkQuery
 from exodesk.storage.library import Library
-from exodesk.ui.events import LibraryEvents
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.transfer_dialogs import ExportDialog, ImportDialog
 
@@ -45,16 +43,8 @@ def ris_file(tmp_path: Path, count: int = 1, name: str = "refs.ris") -> Path:
 
 
 @pytest.fixture
-def window(qtbot, library: Library) -> Iterator[MainWindow]:
-    win = MainWindow(library, LibraryEvents(), restore=False)
-    win.transfer.interactive = False
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    running = win.task_panel.current()
-    if running is not None:
-        running.cancel()
-        running.wait(5000)
+def window(transfer_window: MainWindow) -> MainWindow:
+    return transfer_window
 
 
 def test_import_runs_in_the_background_and_updates_the_view(

@@ -1,0 +1,44 @@
+"""Reading works a batch at a time with plain SQL: the same works, the same snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from exodesk.core.records import Author, Source, WorkRecord
+from exodesk.storage.library import Library
+from exodesk.storage.sql import fetch_all
+
+
+def test_plain_reads_run_inside_the_connections_transaction(empty_library: Library) -> None:
+    with empty_library.engine.connect() as connection:
+        assert not connection.in_transaction()
+        assert fetch_all(connection, "SELECT count(*) FROM works") == [(0,)]
+        assert connection.in_transaction()  # one snapshot for every read that follows
+
+
+def test_works_come_back_whole_and_typed(empty_library: Library) -> None:
+    record = WorkRecord(
+        title="A study",
+        year=2020,
+        doi="10.5555/read.1",
+        authors=(
+            Author(family="Nowak", given="Z", affiliations=("Lab A", "Lab B")),
+            Author(name="Consortium"),
+            Author(family="Solo", orcid="0000-0002-1825-0097"),
+        ),
+        subjects=("S2", "S1"),
+        keywords=("k2", "k1"),
+    )
+    work_id = empty_library.add_work(record, Source.IMPORT)
+    bare = empty_library.add_work(WorkRecord(title="Bare"), Source.USER)
+    empty_library.set_starred([work_id])
+    found = empty_library.get_works([bare, work_id, 999])
+    assert [work.id for work in found] == [bare, work_id]
+    work = found[1]
+    assert work.record == record
+    assert (work.starred, work.is_read, work.needs_metadata) == (True, False, False)
+    assert isinstance(work.created, datetime) and isinstance(work.updated, datetime)
+    assert work.provenance["title"] is Source.IMPORT
+    assert found[0].record == WorkRecord(title="Bare")  # identifiers "" (NULL when stored)
+    lean = empty_library.get_works([work_id], with_provenance=False)[0]
+    assert lean.record == record and lean.provenance == {}

@@ -105,9 +105,6 @@ class WorkModel(Base):
         Index("ix_works_year_first_author_key", "year", "first_author_key"),
         Index("ix_works_is_new", "is_new"),
         Index("ix_works_first_tag", "first_tag"),
-        # The sidebar's counts sum these flags over every work: a covering index keeps
-        # that a scan of a few bytes per work (migration 0007).
-        Index("ix_works_flags", "is_read", "starred", "needs_metadata", "is_new"),
         # PMIDs are text; the table sorts them as numbers.
         Index("ix_works_pmid_number", text("CAST(pmid AS INTEGER)")),
         # Citation keys clash ignoring case (as in BibTeX); imports and key assignment ask.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection, CursorResult, exc
 
 #: How many ids go into one ``IN (...)`` list. SQLite allows 32766 bound variables; smaller
 #: batches keep every statement's work, and its time holding the write lock, bounded.
@@ -34,17 +37,48 @@ def inserted_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
+#: Rows taken from the driver at a time by ``fetch_ids``.
+ID_CHUNK = 4096
+
+
+@contextmanager
+def _driver_cursor(connection: Connection, sql: str, params: Sequence[Any]) -> Iterator[Any]:
+    """A cursor of the driver itself, on the connection's transaction (begun first if it is
+    not yet, as SQLAlchemy begins one on a connection's first statement, so that every read
+    of a call sees the same state of the library). The driver's errors come out as
+    SQLAlchemy's, exactly as from ``connection.execute``, so callers translate them alike.
+    """
+    if not connection.in_transaction():
+        connection.begin()
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, params)
+        yield cursor
+    except dbapi.Error as error:
+        raise exc.DBAPIError.instance(sql, params, error, dbapi.Error) from error
+    finally:
+        cursor.close()
+
+
+def fetch_ids(connection: Connection, sql: str, params: Sequence[Any] = ()) -> array[int]:
+    """The first column of every row, as a compact array of integers.
+
+    Made for a million ids on a worker thread: the driver steps SQLite with the interpreter
+    lock released, and each chunk is turned into integers in C, so the thread never holds
+    the lock for long and the window's thread gets it whenever it asks (a Python loop over
+    the rows would make every one of its calls wait for the lock)."""
+    ids: array[int] = array("q")
+    with _driver_cursor(connection, sql, params) as cursor:
+        while rows := cursor.fetchmany(ID_CHUNK):
+            ids.extend(map(itemgetter(0), rows))
+    return ids
+
+
 def fetch_all(connection: Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """Every row of a query, as the driver's plain tuples.
 
     For reads of many rows (exports): SQLAlchemy's ``Row`` objects take longer to build
-    than SQLite takes to find the rows. Same connection, same transaction: begun first if
-    it is not yet, as SQLAlchemy begins one on a connection's first statement, so that
-    every read of a call sees the same state of the library."""
-    if not connection.in_transaction():
-        connection.begin()
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        return cursor.execute(sql, params).fetchall()
-    finally:
-        cursor.close()
+    than SQLite takes to find the rows."""
+    with _driver_cursor(connection, sql, params) as cursor:
+        return list(cursor.fetchall())

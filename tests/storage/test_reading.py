@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+from sqlalchemy import exc
+
 from exodesk.core.records import Author, Source, WorkRecord
 from exodesk.storage.library import Library
-from exodesk.storage.sql import fetch_all
+from exodesk.storage.sql import fetch_all, fetch_ids
 
 
 def test_plain_reads_run_inside_the_connections_transaction(empty_library: Library) -> None:
@@ -42,3 +45,13 @@ def test_works_come_back_whole_and_typed(empty_library: Library) -> None:
     assert found[0].record == WorkRecord(title="Bare")  # identifiers "" (NULL when stored)
     lean = empty_library.get_works([work_id], with_provenance=False)[0]
     assert lean.record == record and lean.provenance == {}
+
+
+def test_driver_reads_give_sqlalchemys_errors(library: Library) -> None:
+    # Library translates SQLAlchemy's errors into its own (locked, damaged, ...); reads that
+    # bypass SQLAlchemy's rows for speed must raise the same kinds.
+    with library.engine.connect() as connection:
+        for read in (fetch_ids, fetch_all):
+            with pytest.raises(exc.OperationalError, match="no such column"):
+                read(connection, "SELECT nothing_here FROM works")
+        assert list(fetch_ids(connection, "SELECT id FROM works ORDER BY id LIMIT 2")) == [1, 2]

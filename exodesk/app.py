@@ -27,6 +27,10 @@ SCREENSHOT_SIZE = (1360, 820)
 STARTUP_SYNC_DELAY_MS = 3000
 
 
+#: The interpreter's thread switch interval while the window runs (see ``_application``).
+GUI_SWITCH_INTERVAL_S = 0.001
+
+
 def _application() -> QApplication:
     from PySide6.QtWidgets import QApplication
 
@@ -43,6 +47,11 @@ def _application() -> QApplication:
     # Wayland and macOS take the icon from the desktop file or bundle; X11 and Windows
     # title bars and task bars need it set on the application.
     app.setWindowIcon(app_icon())
+    # Worker threads (imports, sync, the table's id loader) run Python too. A thread waiting
+    # for the interpreter lock gets it after the switch interval, and the window's thread
+    # waits again for each call into Python while it paints: at the default 5 ms a paint
+    # can take 100 ms. 1 ms keeps the window fluid for a little more switching.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     if existing is None:
         from exodesk.ui.translations import install_translations
 

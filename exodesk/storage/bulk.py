@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from exodesk.core.records import BIBLIOGRAPHIC_FIELDS
-from exodesk.storage.sql import BATCH, placeholders
+from exodesk.storage.sql import batches, placeholders
 
 #: Columns of ``works`` written when an import adds a work, in this order.
 WORK_INSERT_COLUMNS: tuple[str, ...] = (
@@ -84,17 +84,6 @@ def insert_provenance(
     execute_many(connection, _INSERT_PROVENANCE, [row for row in rows if row[1]])
 
 
-def _in_batches(values: Iterable[Any]) -> Iterable[list[Any]]:
-    batch: list[Any] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def identifier_owners(
     connection: Connection, doi_keys: Iterable[str], pmids: Iterable[str], pmcids: Iterable[str]
 ) -> dict[tuple[str, str], int]:
@@ -104,7 +93,7 @@ def identifier_owners(
     wanted = {"doi": set(doi_keys), "pmid": set(pmids), "pmcid": set(pmcids)}
     columns = {"doi": "doi_key", "pmid": "pmid", "pmcid": "pmcid"}
     for kind, values in wanted.items():
-        for batch in _in_batches(values):
+        for batch in batches(values):
             rows = connection.exec_driver_sql(
                 f"SELECT id, {columns[kind]} FROM works "
                 f"WHERE {columns[kind]} IN ({placeholders(batch)})",
@@ -121,7 +110,7 @@ def title_candidates(
     """``{(year, first_author_key): [(work id, title_key), ...]}`` by ascending id, as the
     index on (year, first_author_key) returns them for one pair."""
     found: dict[tuple[int, str], list[tuple[int, str]]] = {}
-    for batch in _in_batches(dict.fromkeys(pairs)):
+    for batch in batches(dict.fromkeys(pairs)):
         values = ", ".join("(?, ?)" for _ in batch)
         params = tuple(value for pair in batch for value in pair)
         rows = connection.exec_driver_sql(
@@ -139,7 +128,7 @@ def title_candidates(
 def taken_keys(connection: Connection, lowered: Iterable[str]) -> set[str]:
     """Which of these lower-cased citation keys a stored work already has (ignoring case)."""
     found: set[str] = set()
-    for batch in _in_batches(set(lowered)):
+    for batch in batches(set(lowered)):
         rows = connection.exec_driver_sql(
             "SELECT lower(citation_key) FROM works "
             f"WHERE lower(citation_key) IN ({placeholders(batch)})",
@@ -168,7 +157,7 @@ def keys_with_prefixes(connection: Connection, prefixes: Iterable[str]) -> set[s
 def existing_notes(connection: Connection, work_ids: Sequence[int]) -> dict[int, set[str]]:
     """The stripped bodies of the notes of these works."""
     found: dict[int, set[str]] = {}
-    for batch in _in_batches(work_ids):
+    for batch in batches(work_ids):
         rows = connection.exec_driver_sql(
             f"SELECT work_id, body FROM notes WHERE work_id IN ({placeholders(batch)})",
             tuple(batch),

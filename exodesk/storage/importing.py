@@ -68,7 +68,7 @@ def find_match(connection: Connection, record: WorkRecord) -> tuple[int, str] | 
             found = works.find_work_id(connection, **{name: value})
             if found is not None:
                 return found, name
-    family = _first_family(record)
+    family = works.first_family(record)
     key = title_key(record.title)
     if record.year is None or not family or not key:
         return None
@@ -144,22 +144,6 @@ def _import_one(
     if options.cites_review_id is not None and options.cites_review_id != work_id:
         session.cite_review(work_id, options.cites_review_id)
     return work_id
-
-
-def _first_family(record: WorkRecord) -> str:
-    if not record.authors:
-        return ""
-    first = record.authors[0]
-    return first.family or first.name
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == ()
-
-
-def _stored_terms(terms: Sequence[str]) -> tuple[str, ...]:
-    """The terms as ``works._write_terms`` stores them: stripped, blank and repeats left out."""
-    return tuple(dict.fromkeys(t.strip() for t in terms if t.strip()))
 
 
 @dataclass(slots=True)
@@ -293,7 +277,7 @@ class _Session:
             if any(self._owner(probe) is not None for probe in self._probes(record)):
                 continue  # certain to match on an identifier
             key, author = self._keys_of(record)
-            if record.year is not None and _first_family(record) and key:
+            if record.year is not None and works.first_family(record) and key:
                 wanted.append(((record.year, author), key))
         found = bulk.title_candidates(self.connection, [pair for pair, _key in wanted])
         self._db_titles.update((pair, found.get(pair, [])) for pair, _key in wanted)
@@ -339,7 +323,7 @@ class _Session:
         held = self._record_keys.get(id(record))
         if held is not None and held[0] is record:
             return held[1]
-        found = (title_key(record.title), name_key(_first_family(record)))
+        found = (title_key(record.title), name_key(works.first_family(record)))
         self._record_keys[id(record)] = (record, found)
         return found
 
@@ -362,7 +346,7 @@ class _Session:
                 if found is not None:
                     return found, name
         key, author = self._keys_of(record)
-        if record.year is None or not _first_family(record) or not key:
+        if record.year is None or not works.first_family(record) or not key:
             return None
         for work_id, stored_key in self._candidates((record.year, author)):
             if titles_match(key, stored_key):
@@ -406,8 +390,8 @@ class _Session:
             created_at=self._time,
             updated_at=self._time,
         )
-        filled = [name for name in BIBLIOGRAPHIC_FIELDS if not _is_empty(getattr(record, name))]
-        terms = {kind: _stored_terms(getattr(record, name)) for name, kind in _TERMS.items()}
+        filled = works.filled_fields(record)
+        terms = {kind: works.stored_terms(getattr(record, name)) for name, kind in _TERMS.items()}
         state = _WorkState(
             id=work_id,
             new=True,
@@ -434,7 +418,7 @@ class _Session:
         values: dict[str, Any] | None = None
         for name in BIBLIOGRAPHIC_FIELDS:
             new_value = getattr(record, name)
-            if _is_empty(new_value) or name in state.filled or name in state.user_fields:
+            if works.is_empty(new_value) or name in state.filled or name in state.user_fields:
                 continue
             if name in _IDENTIFIERS and self.find_work_id(name, new_value) is not None:
                 continue
@@ -445,7 +429,7 @@ class _Session:
                 updates["first_author_key"] = self._keys_of(record)[1]
                 state.filled.add(name)
             elif name in _TERMS:
-                state.terms[_TERMS[name]] = _stored_terms(new_value)
+                state.terms[_TERMS[name]] = works.stored_terms(new_value)
                 if state.terms[_TERMS[name]]:
                     state.filled.add(name)
             else:
@@ -762,7 +746,7 @@ def _stored_states(connection: Connection, work_ids: list[int]) -> dict[int, _Wo
     )
     for work_id, *row in rows:
         values = dict(zip(_STATE_COLUMNS, row, strict=True))
-        filled = {name for name in works.SCALAR_FIELDS if not _is_empty(values[name])}
+        filled = {name for name in works.SCALAR_FIELDS if not works.is_empty(values[name])}
         if work_id in with_authors:
             filled.add("authors")
         filled.update(name for name, kind in _TERMS.items() if (work_id, kind) in with_terms)

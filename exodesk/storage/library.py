@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -424,9 +424,8 @@ class Library:
         (from any thread); when it says yes the query stops and ``QueryCancelled`` is raised.
         """
         with self._read() as connection:
-            if cancelled is None:
-                return listing.query_work_ids(connection, query)
-            with _interruptible(connection, cancelled):
+            guard = nullcontext() if cancelled is None else _interruptible(connection, cancelled)
+            with guard:
                 return listing.query_work_ids(connection, query)
 
     def first_work_ids(self, query: WorkQuery, size: int) -> listing.IdWindow:

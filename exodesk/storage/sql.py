@@ -6,24 +6,32 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, CursorResult, exc
+
+_Value = TypeVar("_Value")
 
 #: How many ids go into one ``IN (...)`` list. SQLite allows 32766 bound variables; smaller
 #: batches keep every statement's work, and its time holding the write lock, bounded.
 BATCH = 500
 
 
-def chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
-    batch: list[int] = []
-    for value in ids:
-        batch.append(int(value))
+def batches(values: Iterable[_Value], size: int = BATCH) -> Iterator[list[_Value]]:
+    """The values in lists of ``size`` (the last one shorter), for ``IN (...)`` lists."""
+    batch: list[_Value] = []
+    for value in values:
+        batch.append(value)
         if len(batch) == size:
             yield batch
             batch = []
     if batch:
         yield batch
+
+
+def chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
+    """Work ids (plain ints, whatever integer type they came as) in batches."""
+    return batches(map(int, ids), size)
 
 
 def placeholders(values: Sequence[Any]) -> str:

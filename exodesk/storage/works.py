@@ -46,15 +46,27 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _is_empty(value: Any) -> bool:
+def is_empty(value: Any) -> bool:
+    """A field with nothing in it (merges fill only these)."""
     return value is None or value == "" or value == ()
 
 
-def _first_family(record: WorkRecord) -> str:
+def first_family(record: WorkRecord) -> str:
+    """The first author's family name (or collective name), for duplicate detection."""
     if not record.authors:
         return ""
     first = record.authors[0]
     return first.family or first.name
+
+
+def filled_fields(record: WorkRecord) -> list[str]:
+    """The bibliographic fields this record has a value for."""
+    return [name for name in BIBLIOGRAPHIC_FIELDS if not is_empty(getattr(record, name))]
+
+
+def stored_terms(terms: Iterable[str]) -> tuple[str, ...]:
+    """Subjects or keywords as they are stored: stripped, blanks and repeats left out."""
+    return tuple(dict.fromkeys(t.strip() for t in terms if t.strip()))
 
 
 def column_values(record: WorkRecord, keys: tuple[str, str] | None = None) -> dict[str, Any]:
@@ -62,7 +74,7 @@ def column_values(record: WorkRecord, keys: tuple[str, str] | None = None) -> di
     when the caller has them already (folding text is not cheap)."""
     values: dict[str, Any] = {name: getattr(record, name) for name in SCALAR_FIELDS}
     if keys is None:
-        keys = (title_key(record.title), name_key(_first_family(record)))
+        keys = (title_key(record.title), name_key(first_family(record)))
     values["title_key"], values["first_author_key"] = keys
     values["doi"] = record.doi or None
     values["doi_key"] = doi_key(record.doi) if record.doi else None
@@ -111,7 +123,7 @@ def insert_work(connection: Connection, record: WorkRecord, source: Source) -> i
     _write_authors(connection, work_id, record.authors)
     for field_name, kind in TERM_KINDS.items():
         _write_terms(connection, work_id, kind, getattr(record, field_name))
-    filled = [name for name in BIBLIOGRAPHIC_FIELDS if not _is_empty(getattr(record, name))]
+    filled = filled_fields(record)
     set_provenance(connection, work_id, filled, source, stamp)
     return work_id
 
@@ -130,7 +142,7 @@ def merge_into(
     column_updates: dict[str, Any] = {}
     for name in BIBLIOGRAPHIC_FIELDS:
         new_value = getattr(record, name)
-        if _is_empty(new_value) or not _is_empty(getattr(current.record, name)):
+        if is_empty(new_value) or not is_empty(getattr(current.record, name)):
             continue
         if current.provenance.get(name) is Source.USER:
             continue
@@ -140,7 +152,7 @@ def merge_into(
         if name == "authors":
             _write_authors(connection, work_id, new_value)
             column_updates["authors_display"] = authors_display(new_value)
-            column_updates["first_author_key"] = name_key(_first_family(record))
+            column_updates["first_author_key"] = name_key(first_family(record))
         elif name in TERM_KINDS:
             _write_terms(connection, work_id, TERM_KINDS[name], new_value)
         else:
@@ -221,7 +233,7 @@ def _write_terms(connection: Connection, work_id: int, kind: str, terms: Iterabl
     )
     rows = [
         {"work_id": work_id, "kind": kind, "position": index, "term": term}
-        for index, term in enumerate(dict.fromkeys(t.strip() for t in terms if t.strip()))
+        for index, term in enumerate(stored_terms(terms))
     ]
     if rows:
         connection.execute(insert(work_terms), rows)

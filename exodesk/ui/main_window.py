@@ -392,9 +392,7 @@ class MainWindow(QMainWindow):
     def select_rows(self, rows: list[int]) -> None:
         selection = self.table.selectionModel()
         selection.clearSelection()
-        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-        for row in rows:
-            selection.select(self.works_model.index(row, 0), flags)
+        self._add_rows_to_selection(rows)
         if rows:
             selection.setCurrentIndex(
                 self.works_model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate
@@ -413,9 +411,9 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _add_rows_to_selection(self, rows: list[int]) -> None:
-        """Select these rows (sorted) too, as one range per run of neighbouring rows."""
+        """Select these rows too, as one range per run of neighbouring rows."""
         runs: list[tuple[int, int]] = []
-        for row in rows:
+        for row in sorted(set(rows)):
             if runs and row == runs[-1][1] + 1:
                 runs[-1] = (runs[-1][0], row)
             else:
@@ -457,7 +455,8 @@ class MainWindow(QMainWindow):
 
     def _work_tags_changed(self, work_ids: list[int]) -> None:
         # Tags only: the rows repaint and the tags' counts change; the other counts cannot.
-        if self.current_entry() is not None and self.current_entry().kind is EntryKind.TAG:
+        entry = self.current_entry()
+        if entry is not None and entry.kind is EntryKind.TAG:
             self._tags_changed()  # the rows of the tag shown may have come or gone
         else:
             self.sidebar_model.refresh_tags()

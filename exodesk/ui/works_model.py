@@ -203,12 +203,11 @@ class WorksTableModel(QAbstractTableModel):
         if not self._ids:
             return
         self._pages.clear()
-        wanted = set(work_ids)
-        rows = [row for row, work_id in enumerate(self._ids) if work_id in wanted]
+        rows = self.rows_of(set(work_ids))
         if not rows:
             return
         last_column = self.columnCount() - 1
-        self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), last_column))
+        self.dataChanged.emit(self.index(rows[0], 0), self.index(rows[-1], last_column))
 
     # -- lookup ---------------------------------------------------------------------------
     def work_id(self, row: int) -> int:

@@ -83,7 +83,7 @@ def opened_urls(qapp: object) -> Iterator[list[str]]:
 @pytest.fixture(autouse=True)
 def _empty_clipboard_after_test() -> Iterator[None]:
     """Qt's offscreen platform crashes at exit when the clipboard still holds QMimeData
-    (seen with PySide6 6.12; xcb is fine), so every test leaves the clipboard empty."""
+    (seen with PySide6 6.12 and 6.11; xcb is fine), so every test leaves the clipboard empty."""
     yield
     from PySide6.QtGui import QGuiApplication
 

@@ -20,6 +20,8 @@ from exodesk.storage.library import Library
 #: Formats that are not file formats of the registry but a formatted bibliography.
 BIBLIOGRAPHY_OUTPUTS = {"text": "text", "markdown": "markdown", "html": "html"}
 DEFAULT_STYLE = "apa"
+#: Works read between two progress reports (an export dialog shows them).
+PROGRESS_EVERY = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,22 +71,13 @@ def _collect_entries(
     progress: Callable[[int, int], None] | None,
 ) -> list[BibEntry]:
     generator = CitationKeyGenerator(key_pattern)
-    keys = library.assign_citation_keys(work_ids, generator.make_key)
-    entries = []
-    works = library.get_works(work_ids, with_provenance=False)
-    notes_by_work = library.notes_of(work_ids)
-    for number, work in enumerate(works, start=1):
-        notes = tuple(n.body for n in notes_by_work.get(work.id, ()) if n.body.strip())
-        entries.append(
-            BibEntry(
-                record=work.record,
-                key=keys.get(work.id, ""),
-                tags=tuple(tag.name for tag in work.tags),
-                notes=notes,
-            )
-        )
-        if progress is not None and number % 200 == 0:
-            progress(number, len(works))
+    library.assign_citation_keys(work_ids, generator.make_key)
+    if progress is None:
+        return library.entries_of(work_ids)
+    entries: list[BibEntry] = []
+    for start in range(0, len(work_ids), PROGRESS_EVERY):
+        entries += library.entries_of(work_ids[start : start + PROGRESS_EVERY])
+        progress(len(entries), len(work_ids))
     return entries
 
 

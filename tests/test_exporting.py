@@ -17,13 +17,13 @@ def test_collecting_and_writing_pause_garbage_collection(
 ) -> None:
     ids = library.query_work_ids(WorkQuery(scope=Scope.EVERYTHING))
     seen: list[bool] = []
-    real_get_works = library.get_works
+    real_entries_of = library.entries_of
 
-    def get_works(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def entries_of(*args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(gc.isenabled())
-        return real_get_works(*args, **kwargs)
+        return real_entries_of(*args, **kwargs)
 
-    monkeypatch.setattr(library, "get_works", get_works)
+    monkeypatch.setattr(library, "entries_of", entries_of)
     entries = exporter.collect_entries(library, list(ids))
     real_write = registry.FileFormat.write
 

@@ -126,6 +126,8 @@ def is_valid_key(key: str) -> bool:
 
 def sanitize_key(key: str) -> str:
     """``key`` folded to ASCII with characters not allowed in keys dropped ("" if none left)."""
+    if len(key) <= MAX_KEY_LENGTH and _KEY_CHARS.fullmatch(key):
+        return key  # stored keys are already clean: folding would give them back as they are
     return _NOT_KEY_CHAR.sub("", fold_ascii(key))[:MAX_KEY_LENGTH]
 
 

@@ -906,19 +906,39 @@ def _braced(latex: str) -> str:
     return f"{{{latex}}}" if latex else ""
 
 
-def _title_latex(title: str) -> str:
-    """Escaped title; words with a capital after their first letter are brace-protected."""
-    words = title.split(" ")
-    # One call for the whole title: no escape holds a space, and none depends on what comes
-    # before a space but a line break before "@".
-    escaped = [_escape(word) for word in words] if "\n" in title else _escape(title).split(" ")
-    for index, word in enumerate(words):
-        if _capital_inside(word):
-            latex = escaped[index]
-            # bibtex changes the case inside a group that starts with a backslash (a
-            # "special character"); a second pair of braces stops that.
-            escaped[index] = f"{{{{{latex}}}}}" if latex.startswith("\\") else f"{{{latex}}}"
-    return " ".join(escaped)
+def _title_latex(title: str, escape: Callable[[str], str] = _escape) -> str:
+    """Escaped title; words with a capital after their first letter are brace-protected.
+
+    ``escape`` is ``str`` when the caller knows the title needs no escaping."""
+    if "\n" in title:
+        # A line break before "@" is escaped depending on what follows it, beyond a space:
+        # word by word, as the words are.
+        words = title.split(" ")
+        return " ".join(
+            [_protected(escape(word)) if _capital_inside(word) else escape(word) for word in words]
+        )
+    # No escape holds a space or a capital, so the words of the escaped title are the
+    # title's words escaped, with their capitals where they were or further in.
+    latex = escape(title)
+    if latex.isascii():
+        return _WORD_WITH_INNER_CAPITAL.sub(_protected_word, latex)
+    return " ".join(
+        [_protected(word) if _capital_inside(word) else word for word in latex.split(" ")]
+    )
+
+
+#: A word (between spaces) with an ASCII capital after its first character.
+_WORD_WITH_INNER_CAPITAL = re.compile(r"(?<![^ ])[^ ][^ A-Z]*[A-Z][^ ]*")
+
+
+def _protected_word(match: re.Match[str]) -> str:
+    return _protected(match.group())
+
+
+def _protected(latex: str) -> str:
+    # bibtex changes the case inside a group that starts with a backslash (a "special
+    # character"); a second pair of braces stops that.
+    return f"{{{{{latex}}}}}" if latex.startswith("\\") else f"{{{latex}}}"
 
 
 def _capital_inside(word: str) -> bool:
@@ -951,12 +971,13 @@ def _only_separators(text: str) -> bool:
     return bool(text) and not _NAME_CONTENT.search(text)
 
 
-# Authors repeat across the works of a library (a lab's papers); an Author is immutable.
-@lru_cache(maxsize=8192)
-def _write_name(author: Author) -> str:
-    if author.is_collective:
-        return f"{{{_escape(author.name)}}}"
-    family, given = (author.family, author.given) if author.family else (author.given, "")
+# Authors repeat across the works of a library (a lab's papers). Cached by the name's
+# strings: a tuple of strings hashes in C, an Author (a dataclass) in Python.
+@lru_cache(maxsize=16384)
+def _name_latex(family: str, given: str, name: str) -> str:
+    if name and not family:  # a collective (Author.is_collective)
+        return f"{{{_escape(name)}}}"
+    family, given = (family, given) if family else (given, "")
     if not given:
         # Groups hide spaces and commas from bibtex's name parsing, so "Golkar Narenji"
         # stays one family name (a trailing comma would be an error in bibtex).
@@ -985,7 +1006,11 @@ def _is_suffix_form(last: str, suffix: str) -> bool:
 
 def _authors_latex(authors: Sequence[Author]) -> str:
     return " and ".join(
-        [_write_name(author) for author in authors if author.name or author.family or author.given]
+        [
+            _name_latex(author.family, author.given, author.name)
+            for author in authors
+            if author.name or author.family or author.given
+        ]
     )
 
 
@@ -995,17 +1020,6 @@ def _doi_latex(doi: str) -> str:
         # brace counting; normalize_doi decodes it again.
         return "https://doi.org/" + quote(doi, safe="/:;()._-")
     return doi
-
-
-def _list_latex(items: Sequence[str]) -> str:
-    return ", ".join(_escape(item) for item in items)
-
-
-def _pages_latex(record: WorkRecord, biblatex: bool) -> str:
-    if record.pages:
-        return "--".join(_escape(part) for part in record.pages.split("-"))
-    # BibTeX has no article-number field that classic styles print: give it as pages.
-    return "" if biblatex else _escape(record.article_number)
 
 
 @dataclass(frozen=True)
@@ -1046,49 +1060,94 @@ def _date_fields(record: WorkRecord, biblatex: bool) -> list[tuple[str, str]]:
     return fields
 
 
-def _identifier_fields(record: WorkRecord, biblatex: bool) -> list[tuple[str, str]]:
-    fields = [("doi", _braced(_doi_latex(record.doi)) if record.doi else "")]
-    if biblatex and record.pmid:
-        fields += [("eprint", _braced(record.pmid)), ("eprinttype", "{pubmed}")]
-    else:
-        fields.append(("pmid", _braced(record.pmid)))
-    return [*fields, ("pmcid", _braced(record.pmcid))]
+#: Joins an entry's texts to ask ``_needs_escape`` once for all of them: no run that
+#: _SPECIALS matches can span it (it is none of the characters the runs are made of).
+_TEXT_JOINER = "\x00"
 
 
-def _entry_fields(entry: BibEntry, dialect: _Dialect) -> list[tuple[str, str]]:
-    """``(name, value as written)`` of the non-empty fields of ``entry``."""
+def _entry_text(entry: BibEntry, key: str, dialect: _Dialect) -> str:
+    """The entry as written: its non-empty fields in a fixed order, one per line.
+
+    Most entries hold no character that needs LaTeX: one question for all their texts
+    instead of one per field (``str`` leaves a text as it is); names are cached."""
     record, biblatex = entry.record, dialect.biblatex
-    fields = [
-        ("author", _braced(_authors_latex(record.authors))),
-        ("title", _braced(_title_latex(record.title))),
-        (dialect.container_field(record), _braced(_escape(record.container_title))),
-        ("shortjournal", _braced(_escape(record.container_abbrev))),
-        *_date_fields(record, biblatex),
-        ("volume", _braced(_escape(record.volume))),
-        ("number", _braced(_escape(record.issue))),
-        ("pages", _braced(_pages_latex(record, biblatex))),
-        ("eid", _braced(_escape(record.article_number))),
-        (dialect.publisher_field(record), _braced(_escape(record.publisher))),
-        ("type", _braced(dialect.subtype(record))),
-        ("language", _braced(_escape(record.language))),
-        *_identifier_fields(record, biblatex),
-        ("abstract", _braced(_escape(record.abstract))),
-        ("keywords", _braced(_list_latex([*record.keywords, *entry.tags]))),
-        ("groups", _braced(_list_latex(entry.tags))),
-        ("annotation" if biblatex else "annote", _braced(_escape("\n\n".join(entry.notes)))),
-    ]
-    return [(name, value) for name, value in fields if value]
+    tags, notes = entry.tags, entry.notes
+    texts = (
+        record.title,
+        record.container_title,
+        record.container_abbrev,
+        record.volume,
+        record.issue,
+        record.pages,
+        record.article_number,
+        record.publisher,
+        record.language,
+        record.abstract,
+        *record.keywords,
+        *tags,
+        *notes,
+    )
+    escape = _escape if _needs_escape(_TEXT_JOINER.join(texts)) else str
+    lines = [f"@{dialect.entry_type(record)}{{{key},\n"]
+    add = lines.append
+    if record.authors and (authors := _authors_latex(record.authors)):
+        add(f"  author = {{{authors}}},\n")
+    if record.title:
+        add(f"  title = {{{_title_latex(record.title, escape)}}},\n")
+    if record.container_title:
+        add(f"  {dialect.container_field(record)} = {{{escape(record.container_title)}}},\n")
+    if record.container_abbrev:
+        add(f"  shortjournal = {{{escape(record.container_abbrev)}}},\n")
+    for name, value in _date_fields(record, biblatex):
+        if value:
+            add(f"  {name} = {value},\n")
+    if record.volume:
+        add(f"  volume = {{{escape(record.volume)}}},\n")
+    if record.issue:
+        add(f"  number = {{{escape(record.issue)}}},\n")
+    if record.pages:
+        add(f"  pages = {{{'--'.join([escape(part) for part in record.pages.split('-')])}}},\n")
+    elif record.article_number and not biblatex:
+        # BibTeX has no article-number field that classic styles print: give it as pages.
+        add(f"  pages = {{{escape(record.article_number)}}},\n")
+    if record.article_number:
+        add(f"  eid = {{{escape(record.article_number)}}},\n")
+    if record.publisher:
+        add(f"  {dialect.publisher_field(record)} = {{{escape(record.publisher)}}},\n")
+    if subtype := dialect.subtype(record):
+        add(f"  type = {{{subtype}}},\n")
+    if record.language:
+        add(f"  language = {{{escape(record.language)}}},\n")
+    if record.doi:
+        add(f"  doi = {{{_doi_latex(record.doi)}}},\n")
+    if record.pmid:
+        if biblatex:
+            add(f"  eprint = {{{record.pmid}}},\n  eprinttype = {{pubmed}},\n")
+        else:
+            add(f"  pmid = {{{record.pmid}}},\n")
+    if record.pmcid:
+        add(f"  pmcid = {{{record.pmcid}}},\n")
+    if record.abstract:
+        add(f"  abstract = {{{escape(record.abstract)}}},\n")
+    if (record.keywords or tags) and (
+        keywords := ", ".join([escape(item) for item in (*record.keywords, *tags)])
+    ):
+        add(f"  keywords = {{{keywords}}},\n")
+    if tags and (groups := ", ".join([escape(tag) for tag in tags])):
+        add(f"  groups = {{{groups}}},\n")
+    if notes and (annotation := escape("\n\n".join(notes))):
+        add(f"  {'annotation' if biblatex else 'annote'} = {{{annotation}}},\n")
+    add("}\n")
+    return "".join(lines)
 
 
 def _write(entries: Sequence[BibEntry], dialect: _Dialect) -> str:
     keys = CitationKeyGenerator().fill_keys(
         [entry.key for entry in entries], [entry.record for entry in entries]
     )
-    chunks = []
-    for entry, key in zip(entries, keys, strict=True):
-        body = "".join([f"  {name} = {value},\n" for name, value in _entry_fields(entry, dialect)])
-        chunks.append(f"@{dialect.entry_type(entry.record)}{{{key},\n{body}}}\n")
-    return "\n".join(chunks)
+    return "\n".join(
+        [_entry_text(entry, key, dialect) for entry, key in zip(entries, keys, strict=True)]
+    )
 
 
 def write_bibtex(entries: Sequence[BibEntry]) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from exodesk.core.citekeys import unique_key
 from exodesk.core.records import WorkRecord
 from exodesk.storage.errors import NotFoundError
-from exodesk.storage.sql import BATCH, chunks, placeholders
+from exodesk.storage.sql import BATCH, chunks, fetch_all, placeholders
 from exodesk.storage.works import get_works
 
 #: Above every character a generated key holds (they are ASCII): the end of a prefix range.
@@ -25,13 +25,7 @@ _AFTER_PREFIX = "\U0010ffff"
 def assign_keys(
     connection: Connection, work_ids: Sequence[int], make_key: Callable[[WorkRecord], str]
 ) -> dict[int, str]:
-    keys: dict[int, str] = {}
-    for chunk in chunks(work_ids):
-        rows = connection.exec_driver_sql(
-            f"SELECT id, citation_key FROM works WHERE id IN ({placeholders(chunk)})",
-            tuple(chunk),
-        )
-        keys.update({work_id: key for work_id, key in rows if key})
+    keys = stored_keys(connection, work_ids)
     taken = _TakenKeys()
     missing = [work_id for work_id in dict.fromkeys(work_ids) if work_id not in keys]
     for chunk in chunks(missing):
@@ -54,6 +48,20 @@ def assign_keys(
             "UPDATE works SET citation_key = ? WHERE id = ?",
             updates,
         )
+    return keys
+
+
+def stored_keys(connection: Connection, work_ids: Sequence[int]) -> dict[int, str]:
+    """The citation keys the works have (works without one are left out)."""
+    keys: dict[int, str] = {}
+    for chunk in chunks(work_ids):
+        rows = fetch_all(
+            connection,
+            f"SELECT id, citation_key FROM works WHERE id IN ({placeholders(chunk)}) "
+            "AND citation_key IS NOT NULL",
+            chunk,
+        )
+        keys.update(rows)
     return keys
 
 

@@ -248,8 +248,22 @@ class Library:
         """
         from exodesk.storage import citekeys as citekeys_store
 
+        # Most exports find every key stored: a read, which never waits for the write lock
+        # an import or a sync may hold.
+        with self._read() as connection:
+            keys = citekeys_store.stored_keys(connection, work_ids)
+        if all(work_id in keys for work_id in work_ids):
+            return keys
         with self._write() as connection:
             return citekeys_store.assign_keys(connection, work_ids, make_key)
+
+    def entries_of(self, work_ids: Sequence[int]) -> list[BibEntry]:
+        """The works as an export writes them (record, stored citation key, tag names, note
+        bodies), in the order given; unknown ids are left out."""
+        from exodesk.storage.entries import read_entries
+
+        with self._read() as connection:
+            return read_entries(connection, work_ids)
 
     def merge_history(self, work_id: int) -> list[tuple[str, str, str]]:
         """(origin, matched_on, fields filled) for each record merged into the work."""
@@ -506,11 +520,6 @@ class Library:
     def list_notes(self, work_id: int) -> list[Note]:
         with self._read() as connection:
             return notes.list_notes(connection, work_id)
-
-    def notes_of(self, work_ids: Sequence[int]) -> dict[int, list[Note]]:
-        """The notes of many works at once (exports)."""
-        with self._read() as connection:
-            return notes.notes_of_works(connection, list(work_ids))
 
     def add_note(self, work_id: int, body: str) -> Note:
         with self._write() as connection:

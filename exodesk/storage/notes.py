@@ -8,7 +8,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from exodesk.core.records import Note
 from exodesk.storage.errors import NotFoundError
 from exodesk.storage.schema import notes, works
-from exodesk.storage.sql import chunks, inserted_id
+from exodesk.storage.sql import inserted_id
 from exodesk.storage.works import now
 
 
@@ -35,20 +35,6 @@ def list_notes(connection: Connection, work_id: int) -> list[Note]:
         select(notes).where(notes.c.work_id == work_id).order_by(notes.c.created_at, notes.c.id)
     )
     return [_to_note(row) for row in rows]
-
-
-def notes_of_works(connection: Connection, work_ids: list[int]) -> dict[int, list[Note]]:
-    found: dict[int, list[Note]] = {}
-    for chunk in chunks(work_ids):
-        rows = connection.execute(
-            select(notes)
-            .where(notes.c.work_id.in_(chunk))
-            .order_by(notes.c.work_id, notes.c.created_at, notes.c.id)
-        )
-        for row in rows:
-            note = _to_note(row)
-            found.setdefault(note.work_id, []).append(note)
-    return found
 
 
 def add_note(connection: Connection, work_id: int, body: str) -> Note:

@@ -286,8 +286,8 @@ def get_works(
     to_time = works.c.created_at.type.dialect_impl(dialect).result_processor(dialect, None)
     for chunk in chunks(work_ids):
         rows = fetch_all(connection, _SELECT_WORKS.format(marks=placeholders(chunk)), chunk)
-        terms = _terms_of(connection, chunk)
-        people = _authors_of(connection, chunk)
+        terms = terms_of(connection, chunk)
+        people = authors_of(connection, chunk)
         provenance = _provenance_of(connection, chunk) if with_provenance else {}
         tag_map = tags_of_works(connection, chunk) if with_tags else {}
         for work_id, *values, is_read, starred, needs_metadata, created, updated in rows:
@@ -316,18 +316,18 @@ def get_works(
 
 #: The scalar fields of ``WorkRecord`` in the order it declares them (the identifiers
 #: last), to build records from rows positionally.
-_RECORD_SCALARS = tuple(
+RECORD_SCALARS = tuple(
     item.name for item in dataclass_fields(WorkRecord) if item.name in SCALAR_FIELDS
 )
-assert set(_RECORD_SCALARS) == set(SCALAR_FIELDS)
-assert _RECORD_SCALARS[-3:] == ("doi", "pmid", "pmcid")
+assert set(RECORD_SCALARS) == set(SCALAR_FIELDS)
+assert RECORD_SCALARS[-3:] == ("doi", "pmid", "pmcid")
 _SELECT_WORKS = (
-    f"SELECT id, {', '.join(_RECORD_SCALARS)}, is_read, starred, needs_metadata, "
+    f"SELECT id, {', '.join(RECORD_SCALARS)}, is_read, starred, needs_metadata, "
     "created_at, updated_at FROM works WHERE id IN ({marks})"
 )
 
 
-def _terms_of(connection: Connection, chunk: list[int]) -> dict[tuple[int, str], tuple[str, ...]]:
+def terms_of(connection: Connection, chunk: list[int]) -> dict[tuple[int, str], tuple[str, ...]]:
     rows = fetch_all(
         connection,
         f"SELECT work_id, kind, term FROM work_terms WHERE work_id IN ({placeholders(chunk)}) "
@@ -341,7 +341,7 @@ def _terms_of(connection: Connection, chunk: list[int]) -> dict[tuple[int, str],
     }
 
 
-def _authors_of(connection: Connection, chunk: list[int]) -> dict[int, tuple[Author, ...]]:
+def authors_of(connection: Connection, chunk: list[int]) -> dict[int, tuple[Author, ...]]:
     marks = placeholders(chunk)
     places: dict[int, list[str]] = {}
     for author_id, text in fetch_all(

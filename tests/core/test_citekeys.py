@@ -191,6 +191,13 @@ def test_sanitize_and_validity() -> None:
     assert not is_valid_key("")
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("aZ09_:./+-ßéł &{}")), max_size=110))
+def test_sanitize_keeps_clean_keys_as_folding_would(key: str) -> None:
+    folded = re.sub(r"[^A-Za-z0-9_:./+\-]+", "", fold_ascii(key))[:100]
+    assert sanitize_key(key) == folded
+
+
 names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 
 

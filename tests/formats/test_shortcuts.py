@@ -4,60 +4,18 @@ exactly what the plain code they replace gave; the plain code is kept here."""
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exodesk.core.records import Author, WorkRecord
-from exodesk.formats import bibtex, ris
+from exodesk.formats import bibtex, csl_json, ris
 from exodesk.formats.base import BibEntry
-from exodesk.formats.json_text import dumps_indented
 
 MANY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 _SPECIALS = st.text(st.sampled_from(list("\\{}&%$#_~^`'!?@-\n \tabCD\u00e9\u03b2\u00a0")))
-
-
-# -- JSON ----------------------------------------------------------------------------------
-
-_SCALARS = st.one_of(
-    st.text(),
-    st.integers(),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.booleans(),
-    st.none(),
-)
-_JSON = st.recursive(
-    _SCALARS,
-    lambda children: st.one_of(
-        st.lists(children, max_size=4),
-        st.lists(children, max_size=3).map(tuple),
-        st.dictionaries(st.text(max_size=5), children, max_size=4),
-    ),
-    max_leaves=30,
-)
-
-
-@MANY
-@given(_JSON)
-def test_indented_json_is_what_json_dumps_writes(value: object) -> None:
-    assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [[], {}, [[]], {"a": {}}, {1: "x", "b": [1.5, math.inf]}, {"k": (1, "t")}, "\u2028\x00"],
-)
-def test_indented_json_edge_cases(value: object) -> None:
-    assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
-
-
-def test_indented_json_refuses_what_json_refuses() -> None:
-    with pytest.raises(TypeError):
-        dumps_indented({"a": {1, 2}})
 
 
 # -- BibTeX writer -------------------------------------------------------------------------
@@ -93,6 +51,47 @@ def test_capital_inside_and_word_and(word: str) -> None:
     assert bibtex._has_word_and(word) == plain
 
 
+def _braced(latex: str) -> str:
+    return f"{{{latex}}}" if latex else ""
+
+
+def _entry_fields(entry: BibEntry, dialect: bibtex._Dialect) -> list[tuple[str, str]]:
+    """Every field through the plain escape, as the writer did before it asked once per
+    entry whether anything needs escaping."""
+    record, biblatex = entry.record, dialect.biblatex
+    escape = bibtex._escape
+    if record.pages:
+        pages = "--".join(escape(part) for part in record.pages.split("-"))
+    else:
+        pages = "" if biblatex else escape(record.article_number)
+    identifiers = [("doi", _braced(bibtex._doi_latex(record.doi)) if record.doi else "")]
+    if biblatex and record.pmid:
+        identifiers += [("eprint", _braced(record.pmid)), ("eprinttype", "{pubmed}")]
+    else:
+        identifiers.append(("pmid", _braced(record.pmid)))
+    identifiers.append(("pmcid", _braced(record.pmcid)))
+    fields = [
+        ("author", _braced(bibtex._authors_latex(record.authors))),
+        ("title", _braced(_title_latex_word_by_word(record.title))),
+        (dialect.container_field(record), _braced(escape(record.container_title))),
+        ("shortjournal", _braced(escape(record.container_abbrev))),
+        *bibtex._date_fields(record, biblatex),
+        ("volume", _braced(escape(record.volume))),
+        ("number", _braced(escape(record.issue))),
+        ("pages", _braced(pages)),
+        ("eid", _braced(escape(record.article_number))),
+        (dialect.publisher_field(record), _braced(escape(record.publisher))),
+        ("type", _braced(dialect.subtype(record))),
+        ("language", _braced(escape(record.language))),
+        *identifiers,
+        ("abstract", _braced(escape(record.abstract))),
+        ("keywords", _braced(", ".join(escape(item) for item in (*record.keywords, *entry.tags)))),
+        ("groups", _braced(", ".join(escape(tag) for tag in entry.tags))),
+        ("annotation" if biblatex else "annote", _braced(escape("\n\n".join(entry.notes)))),
+    ]
+    return [(name, value) for name, value in fields if value]
+
+
 def _write_by_lines(entries: Sequence[BibEntry], dialect: bibtex._Dialect) -> str:
     keys = bibtex.CitationKeyGenerator().fill_keys(
         [entry.key for entry in entries], [entry.record for entry in entries]
@@ -100,9 +99,16 @@ def _write_by_lines(entries: Sequence[BibEntry], dialect: bibtex._Dialect) -> st
     chunks = []
     for entry, key in zip(entries, keys, strict=True):
         lines = [f"@{dialect.entry_type(entry.record)}{{{key},"]
-        lines += [f"  {name} = {value}," for name, value in bibtex._entry_fields(entry, dialect)]
+        lines += [f"  {name} = {value}," for name, value in _entry_fields(entry, dialect)]
         chunks.append("\n".join([*lines, "}\n"]))
     return "\n".join(chunks)
+
+
+@MANY
+@given(st.lists(_SPECIALS, max_size=4))
+def test_one_question_for_joined_texts_is_one_per_text(texts: list[str]) -> None:
+    joined = bibtex._TEXT_JOINER.join(texts)
+    assert bibtex._needs_escape(joined) == any(bibtex._needs_escape(text) for text in texts)
 
 
 _TEXT = st.text(st.sampled_from(list("ab Z\n\t{}\\\"'`-~&,;@é\x01")), max_size=12)
@@ -189,3 +195,47 @@ def _format_entry_plainly(entry: BibEntry) -> str:
 @given(_ENTRIES)
 def test_ris_entries_are_written_as_before(entries: list[BibEntry]) -> None:
     assert ris.write_ris(entries) == "\n".join(_format_entry_plainly(e) for e in entries)
+
+
+# -- CSL-JSON writer -----------------------------------------------------------------------
+
+
+def _csl_item(entry: BibEntry, key: str) -> dict[str, object]:
+    """The item as a dict, as the writer built it before it wrote the text directly."""
+    record = entry.record
+    parts = csl_json._date_parts(record)
+    authors = [author for author in record.authors if author.name or author.family or author.given]
+    item: dict[str, object] = {
+        "id": key,
+        "type": record.type or "document",
+        "title": record.title,
+        "author": [csl_json._write_author(author) for author in authors],
+        "container-title": record.container_title,
+        "container-title-short": record.container_abbrev,
+        "issued": {"date-parts": [parts]} if parts else None,
+        "volume": record.volume,
+        "issue": record.issue,
+        "page": record.pages or record.article_number,
+        "number": record.article_number,
+        "publisher": record.publisher,
+        "language": record.language,
+        "DOI": record.doi,
+        "PMID": record.pmid,
+        "PMCID": record.pmcid,
+        "abstract": record.abstract,
+        "keyword": ", ".join([*record.keywords, *entry.tags]),
+        "note": "\n\n".join(entry.notes),
+        "custom": {"tags": list(entry.tags)} if entry.tags else None,
+    }
+    return {name: value for name, value in item.items() if value}
+
+
+@MANY
+@given(_ENTRIES)
+def test_csl_json_is_what_json_dumps_writes_for_the_items(entries: list[BibEntry]) -> None:
+    keys = bibtex.CitationKeyGenerator().fill_keys(
+        [entry.key for entry in entries], [entry.record for entry in entries]
+    )
+    items = [_csl_item(entry, key) for entry, key in zip(entries, keys, strict=True)]
+    expected = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    assert csl_json.write_csl_json(entries) == expected

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import exc
@@ -55,3 +57,46 @@ def test_driver_reads_give_sqlalchemys_errors(library: Library) -> None:
             with pytest.raises(exc.OperationalError, match="no such column"):
                 read(connection, "SELECT nothing_here FROM works")
         assert list(fetch_ids(connection, "SELECT id FROM works ORDER BY id LIMIT 2")) == [1, 2]
+
+
+def test_entries_are_what_an_export_writes(empty_library: Library) -> None:
+    record = WorkRecord(
+        title="Entries",
+        year=2021,
+        pmid="12345678",
+        authors=(Author(family="Nowak", given="Z", affiliations=("Lab A",)),),
+        keywords=("k1",),
+    )
+    work_id = empty_library.add_work(record, Source.IMPORT)
+    bare = empty_library.add_work(WorkRecord(title="Bare"), Source.USER)
+    empty_library.tag_works("zeta", [work_id])
+    empty_library.tag_works("Alpha", [work_id])
+    empty_library.tag_works("beta", [work_id])
+    empty_library.add_note(work_id, "first")
+    empty_library.add_note(work_id, " \n\t")  # says nothing in a file
+    empty_library.add_note(work_id, "second")
+    keys = empty_library.assign_citation_keys([work_id], lambda _record: "nowak2021")
+
+    entries = empty_library.entries_of([bare, 999, work_id])
+
+    assert [entry.record for entry in entries] == [WorkRecord(title="Bare"), record]
+    bare_entry, entry = entries
+    assert (bare_entry.key, bare_entry.tags, bare_entry.notes) == ("", (), ())
+    assert entry.key == keys[work_id] == "nowak2021"
+    assert entry.tags == ("Alpha", "beta", "zeta")  # by name, ignoring case
+    assert entry.notes == ("first", "second")  # in the order they were written
+
+
+def test_keys_already_given_are_read_without_the_write_lock(
+    empty_library: Library, library_path: Path
+) -> None:
+    work_id = empty_library.add_work(WorkRecord(title="Keyed"), Source.USER)
+    keys = empty_library.assign_citation_keys([work_id], lambda _record: "keyed")
+    writer = sqlite3.connect(library_path, timeout=0)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # an import or a sync holding the write lock
+        # A write transaction would wait for the lock, then fail as locked.
+        assert empty_library.assign_citation_keys([work_id], lambda _record: "other") == keys
+    finally:
+        writer.rollback()
+        writer.close()

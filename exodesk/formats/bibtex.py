@@ -902,10 +902,6 @@ def _needs_escape(text: str) -> bool:
     return False
 
 
-def _braced(latex: str) -> str:
-    return f"{{{latex}}}" if latex else ""
-
-
 def _title_latex(title: str, escape: Callable[[str], str] = _escape) -> str:
     """Escaped title; words with a capital after their first letter are brace-protected.
 
@@ -1051,12 +1047,12 @@ def _date_fields(record: WorkRecord, biblatex: bool) -> list[tuple[str, str]]:
     year = record.year if record.year is not None else (int(iso.group(1)) if iso else None)
     if biblatex:
         date = iso.group(0).strip() if iso else (f"{year:04d}" if year is not None else "")
-        return [("date", _braced(date))]
-    fields = [("year", _braced(str(year) if year is not None else ""))]
+        return [("date", date)]
+    fields = [("year", str(year) if year is not None else "")]
     if iso and iso.group(2) and 1 <= int(iso.group(2)) <= 12:
-        fields.append(("month", _MONTHS[int(iso.group(2)) - 1]))  # a macro: no braces
+        fields.append(("month", _MONTHS[int(iso.group(2)) - 1]))
     if iso and iso.group(3):
-        fields.append(("date", _braced(iso.group(0).strip())))
+        fields.append(("date", iso.group(0).strip()))
     return fields
 
 
@@ -1071,7 +1067,7 @@ def _entry_text(entry: BibEntry, key: str, dialect: _Dialect) -> str:
     Most entries hold no character that needs LaTeX: one question for all their texts
     instead of one per field (``str`` leaves a text as it is); names are cached."""
     record, biblatex = entry.record, dialect.biblatex
-    tags, notes = entry.tags, entry.notes
+    keywords, tags, notes = record.keywords, entry.tags, entry.notes
     texts = (
         record.title,
         record.container_title,
@@ -1083,62 +1079,48 @@ def _entry_text(entry: BibEntry, key: str, dialect: _Dialect) -> str:
         record.publisher,
         record.language,
         record.abstract,
-        *record.keywords,
+        *keywords,
         *tags,
         *notes,
     )
     escape = _escape if _needs_escape(_TEXT_JOINER.join(texts)) else str
-    lines = [f"@{dialect.entry_type(record)}{{{key},\n"]
-    add = lines.append
-    if record.authors and (authors := _authors_latex(record.authors)):
-        add(f"  author = {{{authors}}},\n")
-    if record.title:
-        add(f"  title = {{{_title_latex(record.title, escape)}}},\n")
-    if record.container_title:
-        add(f"  {dialect.container_field(record)} = {{{escape(record.container_title)}}},\n")
-    if record.container_abbrev:
-        add(f"  shortjournal = {{{escape(record.container_abbrev)}}},\n")
-    for name, value in _date_fields(record, biblatex):
-        if value:
-            add(f"  {name} = {value},\n")
-    if record.volume:
-        add(f"  volume = {{{escape(record.volume)}}},\n")
-    if record.issue:
-        add(f"  number = {{{escape(record.issue)}}},\n")
     if record.pages:
-        add(f"  pages = {{{'--'.join([escape(part) for part in record.pages.split('-')])}}},\n")
-    elif record.article_number and not biblatex:
+        pages = "--".join([escape(part) for part in record.pages.split("-")])
+    else:
         # BibTeX has no article-number field that classic styles print: give it as pages.
-        add(f"  pages = {{{escape(record.article_number)}}},\n")
-    if record.article_number:
-        add(f"  eid = {{{escape(record.article_number)}}},\n")
-    if record.publisher:
-        add(f"  {dialect.publisher_field(record)} = {{{escape(record.publisher)}}},\n")
-    if subtype := dialect.subtype(record):
-        add(f"  type = {{{subtype}}},\n")
-    if record.language:
-        add(f"  language = {{{escape(record.language)}}},\n")
-    if record.doi:
-        add(f"  doi = {{{_doi_latex(record.doi)}}},\n")
-    if record.pmid:
-        if biblatex:
-            add(f"  eprint = {{{record.pmid}}},\n  eprinttype = {{pubmed}},\n")
-        else:
-            add(f"  pmid = {{{record.pmid}}},\n")
-    if record.pmcid:
-        add(f"  pmcid = {{{record.pmcid}}},\n")
-    if record.abstract:
-        add(f"  abstract = {{{escape(record.abstract)}}},\n")
-    if (record.keywords or tags) and (
-        keywords := ", ".join([escape(item) for item in (*record.keywords, *tags)])
-    ):
-        add(f"  keywords = {{{keywords}}},\n")
-    if tags and (groups := ", ".join([escape(tag) for tag in tags])):
-        add(f"  groups = {{{groups}}},\n")
-    if notes and (annotation := escape("\n\n".join(notes))):
-        add(f"  {'annotation' if biblatex else 'annote'} = {{{annotation}}},\n")
-    add("}\n")
-    return "".join(lines)
+        pages = "" if biblatex else escape(record.article_number)
+    if biblatex and record.pmid:
+        pmid = [("eprint", record.pmid), ("eprinttype", "pubmed")]
+    else:
+        pmid = [("pmid", record.pmid)]
+    fields = (
+        ("author", _authors_latex(record.authors)),
+        ("title", _title_latex(record.title, escape)),
+        (dialect.container_field(record), escape(record.container_title)),
+        ("shortjournal", escape(record.container_abbrev)),
+        *_date_fields(record, biblatex),
+        ("volume", escape(record.volume)),
+        ("number", escape(record.issue)),
+        ("pages", pages),
+        ("eid", escape(record.article_number)),
+        (dialect.publisher_field(record), escape(record.publisher)),
+        ("type", dialect.subtype(record)),
+        ("language", escape(record.language)),
+        ("doi", _doi_latex(record.doi)),
+        *pmid,
+        ("pmcid", record.pmcid),
+        ("abstract", escape(record.abstract)),
+        ("keywords", ", ".join([escape(item) for item in (*keywords, *tags)])),
+        ("groups", ", ".join([escape(tag) for tag in tags])),
+        ("annotation" if biblatex else "annote", escape("\n\n".join(notes))),
+    )
+    lines = [
+        # A month is a macro (jan...): no braces.
+        f"  {name} = {value},\n" if name == "month" else f"  {name} = {{{value}}},\n"
+        for name, value in fields
+        if value
+    ]
+    return f"@{dialect.entry_type(record)}{{{key},\n{''.join(lines)}}}\n"
 
 
 def _write(entries: Sequence[BibEntry], dialect: _Dialect) -> str:

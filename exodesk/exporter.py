@@ -8,13 +8,14 @@ names and note bodies; a format writer or the CSL formatter turns those into tex
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator
 from exodesk.core.entries import BibEntry
 from exodesk.core.query import Scope, SortKey, WorkQuery
 from exodesk.formats.base import paused_gc
+from exodesk.storage.errors import NotFoundError
 from exodesk.storage.library import Library
 
 #: Formats that are not file formats of the registry but a formatted bibliography.
@@ -70,15 +71,24 @@ def _collect_entries(
     key_pattern: str,
     progress: Callable[[int, int], None] | None,
 ) -> list[BibEntry]:
-    generator = CitationKeyGenerator(key_pattern)
-    library.assign_citation_keys(work_ids, generator.make_key)
     if progress is None:
-        return library.entries_of(work_ids)
-    entries: list[BibEntry] = []
-    for start in range(0, len(work_ids), PROGRESS_EVERY):
-        entries += library.entries_of(work_ids[start : start + PROGRESS_EVERY])
-        progress(len(entries), len(work_ids))
-    return entries
+        entries = library.entries_of(work_ids)
+    else:
+        entries = {}
+        for start in range(0, len(work_ids), PROGRESS_EVERY):
+            entries |= library.entries_of(work_ids[start : start + PROGRESS_EVERY])
+            progress(len(entries), len(work_ids))
+    missing = set(work_ids) - entries.keys()
+    if missing:
+        raise NotFoundError(f"No work with id {min(missing)}.")
+    # Works exported for the first time get a key, from the records just read.
+    keyless = {work_id: entry.record for work_id, entry in entries.items() if not entry.key}
+    if keyless:
+        generator = CitationKeyGenerator(key_pattern)
+        keys = library.assign_citation_keys(list(keyless), generator.make_key, records=keyless)
+        for work_id in keyless:
+            entries[work_id] = replace(entries[work_id], key=keys[work_id])
+    return list(entries.values())
 
 
 def render(

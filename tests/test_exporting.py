@@ -9,6 +9,8 @@ import pytest
 from exodesk import exporter
 from exodesk.core.query import Scope, WorkQuery
 from exodesk.formats import registry
+from exodesk.storage import citekeys as citekeys_store
+from exodesk.storage.errors import NotFoundError
 from exodesk.storage.library import Library
 
 
@@ -36,3 +38,27 @@ def test_collecting_and_writing_pause_garbage_collection(
     assert text.startswith("TY  - ") and len(entries) == len(ids)
     assert seen == [False, False]
     assert gc.isenabled()
+
+
+def test_first_export_keys_the_works_from_the_records_it_read(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = list(library.query_work_ids(WorkQuery(scope=Scope.EVERYTHING)))
+
+    def read_again(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the works were read a second time to give them keys")
+
+    monkeypatch.setattr(citekeys_store, "get_works", read_again)
+    first = exporter.collect_entries(library, ids)
+    keys = [entry.key for entry in first]
+    assert all(keys) and len({key.lower() for key in keys}) == len(ids)
+    stored = library.assign_citation_keys(ids, lambda _record: "unused")
+    assert [stored[work_id] for work_id in ids] == keys
+    assert [entry.key for entry in exporter.collect_entries(library, ids)] == keys
+
+
+def test_exporting_a_work_that_is_gone_names_it(library: Library) -> None:
+    ids = list(library.query_work_ids(WorkQuery(scope=Scope.EVERYTHING)))
+    with pytest.raises(NotFoundError, match="No work with id 999999"):
+        exporter.collect_entries(library, [*ids, 999999])
+    assert library.assign_citation_keys(ids[:1], lambda _record: "fresh") == {ids[0]: "fresh"}

@@ -8,7 +8,7 @@ kept in memory, and the batch's keys are written by one ``executemany``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection
 
@@ -23,18 +23,28 @@ _AFTER_PREFIX = "\U0010ffff"
 
 
 def assign_keys(
-    connection: Connection, work_ids: Sequence[int], make_key: Callable[[WorkRecord], str]
+    connection: Connection,
+    work_ids: Sequence[int],
+    make_key: Callable[[WorkRecord], str],
+    records: Mapping[int, WorkRecord],
 ) -> dict[int, str]:
+    """See ``Library.assign_citation_keys``; ``records`` are known records of some works."""
     keys = stored_keys(connection, work_ids)
     taken = _TakenKeys()
     missing = [work_id for work_id in dict.fromkeys(work_ids) if work_id not in keys]
     for chunk in chunks(missing):
-        found = get_works(connection, chunk, with_provenance=False, with_tags=False)
+        unread = [work_id for work_id in chunk if work_id not in records]
+        found = (
+            get_works(connection, unread, with_provenance=False, with_tags=False) if unread else {}
+        )
         bases: dict[int, str] = {}
         for work_id in chunk:
-            if work_id not in found:
+            if work_id in records:
+                bases[work_id] = make_key(records[work_id])
+            elif work_id in found:
+                bases[work_id] = make_key(found[work_id].record)
+            else:
                 raise NotFoundError(f"No work with id {work_id}.")
-            bases[work_id] = make_key(found[work_id].record)
         # Each base's stored keys are read once per call; keys given since are added to
         # them in memory (they are in the database too, so later reads see them).
         taken.add_prefixes(connection, {base.lower() for base in bases.values()})

@@ -32,8 +32,8 @@ _SELECT_NOTE_BODIES = (
 )
 
 
-def read_entries(connection: Connection, work_ids: Sequence[int]) -> list[BibEntry]:
-    """The works as entries, in the order of ``work_ids`` (unknown ids are left out).
+def read_entries(connection: Connection, work_ids: Sequence[int]) -> dict[int, BibEntry]:
+    """The works as entries by id, in the order of ``work_ids`` (unknown ids are left out).
 
     ``BibEntry.key`` is the stored citation key, "" for a work that has none yet."""
     found: dict[int, BibEntry] = {}
@@ -61,7 +61,7 @@ def read_entries(connection: Connection, work_ids: Sequence[int]) -> list[BibEnt
             found[work_id] = BibEntry(
                 record, key or "", tag_names.get(work_id, ()), notes.get(work_id, ())
             )
-    return [found[work_id] for work_id in work_ids if work_id in found]
+    return {work_id: found[work_id] for work_id in work_ids if work_id in found}
 
 
 def _grouped(rows: list[tuple[int, str]]) -> dict[int, tuple[str, ...]]:

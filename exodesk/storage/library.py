@@ -240,11 +240,17 @@ class Library:
             return outcomes
 
     def assign_citation_keys(
-        self, work_ids: Sequence[int], make_key: Callable[[WorkRecord], str]
+        self,
+        work_ids: Sequence[int],
+        make_key: Callable[[WorkRecord], str],
+        *,
+        records: Mapping[int, WorkRecord] | None = None,
     ) -> dict[int, str]:
         """The citation key of each work, giving the works that have none a new, unique key.
 
         Keys are stored, so every later export uses the same key for the same work.
+        ``records``: the works' records when the caller has read them already (an export),
+        so that they are not read again.
         """
         from exodesk.storage import citekeys as citekeys_store
 
@@ -255,11 +261,11 @@ class Library:
         if all(work_id in keys for work_id in work_ids):
             return keys
         with self._write() as connection:
-            return citekeys_store.assign_keys(connection, work_ids, make_key)
+            return citekeys_store.assign_keys(connection, work_ids, make_key, records or {})
 
-    def entries_of(self, work_ids: Sequence[int]) -> list[BibEntry]:
-        """The works as an export writes them (record, stored citation key, tag names, note
-        bodies), in the order given; unknown ids are left out."""
+    def entries_of(self, work_ids: Sequence[int]) -> dict[int, BibEntry]:
+        """The works as an export writes them (record, stored citation key or "", tag names,
+        note bodies) by id, in the order given; unknown ids are left out."""
         from exodesk.storage.entries import read_entries
 
         with self._read() as connection:

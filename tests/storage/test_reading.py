@@ -79,8 +79,9 @@ def test_entries_are_what_an_export_writes(empty_library: Library) -> None:
 
     entries = empty_library.entries_of([bare, 999, work_id])
 
-    assert [entry.record for entry in entries] == [WorkRecord(title="Bare"), record]
-    bare_entry, entry = entries
+    assert list(entries) == [bare, work_id]
+    bare_entry, entry = entries.values()
+    assert (bare_entry.record, entry.record) == (WorkRecord(title="Bare"), record)
     assert (bare_entry.key, bare_entry.tags, bare_entry.notes) == ("", (), ())
     assert entry.key == keys[work_id] == "nowak2021"
     assert entry.tags == ("Alpha", "beta", "zeta")  # by name, ignoring case

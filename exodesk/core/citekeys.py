@@ -114,6 +114,8 @@ def fold_ascii(text: str) -> str:
     "Stefańska" -> "Stefanska", "Podhorska-Okołów" -> "Podhorska-Okolow", "Straße" ->
     "Strasse". Characters with no ASCII spelling (e.g. CJK) are dropped.
     """
+    if text.isascii():
+        return text  # NFKD and the table change only other characters
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_TABLE))
     # The table runs again: NFKD can produce table letters from compatibility forms.
     return decomposed.translate(_FOLD_TABLE).encode("ascii", "ignore").decode("ascii")

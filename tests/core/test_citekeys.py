@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exodesk.core import citekeys
 from exodesk.core.citekeys import (
     DEFAULT_PATTERN,
     CitationKeyGenerator,
@@ -189,6 +191,13 @@ def test_sanitize_and_validity() -> None:
     assert is_valid_key("hep/0101+x")
     assert not is_valid_key("smith 2020")
     assert not is_valid_key("")
+
+
+def test_folding_leaves_ascii_as_it_is() -> None:
+    # The table and NFKD touch no ASCII character, which is what lets ASCII skip them.
+    assert all(code >= 128 for code in citekeys._FOLD_TABLE)
+    ascii_text = "".join(chr(code) for code in range(128))
+    assert unicodedata.normalize("NFKD", ascii_text) == ascii_text == fold_ascii(ascii_text)
 
 
 @settings(max_examples=300, deadline=None)

@@ -7,6 +7,7 @@ import pytest
 from exodesk.core.query import Scope, SortKey, WorkQuery
 from exodesk.core.records import WorkRecord
 from exodesk.storage import listing
+from exodesk.storage.entries import read_entries
 from exodesk.storage.library import Library
 
 INDEXED_SORTS = list(SortKey)
@@ -79,3 +80,20 @@ def test_the_sidebar_counts_never_read_every_work(bigger: Library) -> None:
             for step in text.split(" | "):
                 if step.startswith("SCAN w") or step.startswith("SCAN works"):
                     assert "COVERING INDEX" in step or "INDEX" in step, (name, text)
+
+
+def test_an_export_reads_only_the_rows_of_its_works(bigger: Library) -> None:
+    ids = list(bigger.query_work_ids(WorkQuery(scope=Scope.EVERYTHING)))[:50]
+    statements: list[str] = []
+    with bigger.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        raw.set_trace_callback(statements.append)  # type: ignore[union-attr]
+        try:
+            read_entries(connection, ids)
+        finally:
+            raw.set_trace_callback(None)  # type: ignore[union-attr]
+        reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+        assert len(reads) >= 6  # works, terms, affiliations, authors, tags, notes
+        for sql in reads:
+            steps = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+            assert not [step for step in steps if step.startswith("SCAN")], (sql, steps)

@@ -445,7 +445,7 @@ def _write_author(author: Author) -> dict[str, str]:
 def _author_json(family: str, given: str, name: str) -> str:
     members = _write_author(Author(family, given, name)).items()
     text = _AUTHOR_MEMBER.join(
-        [f'"{variable}": {_json_string(value)}' for variable, value in members]
+        [f'"{variable}": {encode_basestring(value)}' for variable, value in members]
     )
     return f"{{\n        {text}\n      }}"
 
@@ -483,36 +483,37 @@ def _custom_json(tags: Sequence[str]) -> str:
     return f'{{\n      "tags": [\n        {names}\n      ]\n    }}'
 
 
-def _json_string(text: str) -> str:
-    """The JSON string, "" (no member) for an empty text."""
-    return encode_basestring(text) if text else ""
-
-
 def _item_json(entry: BibEntry, key: str) -> str:
     record = entry.record
+    # (member, value, is the value JSON already): texts are encoded when not empty.
     members = (
-        ('"id": ', _json_string(key)),
-        ('"type": ', _json_string(record.type or "document")),
-        ('"title": ', _json_string(record.title)),
-        ('"author": ', _authors_json(record.authors) if record.authors else ""),
-        ('"container-title": ', _json_string(record.container_title)),
-        ('"container-title-short": ', _json_string(record.container_abbrev)),
-        ('"issued": ', _issued_json(record)),
-        ('"volume": ', _json_string(record.volume)),
-        ('"issue": ', _json_string(record.issue)),
-        ('"page": ', _json_string(record.pages or record.article_number)),
-        ('"number": ', _json_string(record.article_number)),
-        ('"publisher": ', _json_string(record.publisher)),
-        ('"language": ', _json_string(record.language)),
-        ('"DOI": ', _json_string(record.doi)),
-        ('"PMID": ', _json_string(record.pmid)),
-        ('"PMCID": ', _json_string(record.pmcid)),
-        ('"abstract": ', _json_string(record.abstract)),
-        ('"keyword": ', _json_string(", ".join([*record.keywords, *entry.tags]))),
-        ('"note": ', _json_string("\n\n".join(entry.notes))),
-        ('"custom": ', _custom_json(entry.tags)),
+        ('"id": ', key, False),
+        ('"type": ', record.type or "document", False),
+        ('"title": ', record.title, False),
+        ('"author": ', _authors_json(record.authors) if record.authors else "", True),
+        ('"container-title": ', record.container_title, False),
+        ('"container-title-short": ', record.container_abbrev, False),
+        ('"issued": ', _issued_json(record), True),
+        ('"volume": ', record.volume, False),
+        ('"issue": ', record.issue, False),
+        ('"page": ', record.pages or record.article_number, False),
+        ('"number": ', record.article_number, False),
+        ('"publisher": ', record.publisher, False),
+        ('"language": ', record.language, False),
+        ('"DOI": ', record.doi, False),
+        ('"PMID": ', record.pmid, False),
+        ('"PMCID": ', record.pmcid, False),
+        ('"abstract": ', record.abstract, False),
+        ('"keyword": ', ", ".join([*record.keywords, *entry.tags]), False),
+        ('"note": ', "\n\n".join(entry.notes), False),
+        ('"custom": ', _custom_json(entry.tags), True),
     )
-    return "{\n    " + _MEMBER.join([name + text for name, text in members if text]) + "\n  }"
+    texts = [
+        name + (value if is_json else encode_basestring(value))
+        for name, value, is_json in members
+        if value
+    ]
+    return "{\n    " + _MEMBER.join(texts) + "\n  }"
 
 
 def write_csl_json(entries: Sequence[BibEntry]) -> str:
@@ -528,4 +529,7 @@ def write_csl_json(entries: Sequence[BibEntry]) -> str:
         [entry.key for entry in entries], [entry.record for entry in entries]
     )
     items = [_item_json(entry, key) for entry, key in zip(entries, keys, strict=True)]
-    return "[\n  " + ",\n  ".join(items) + "\n]\n"
+    # Brackets added to the first and last items: the file is copied once, by the join.
+    items[0] = "[\n  " + items[0]
+    items[-1] += "\n]\n"
+    return ",\n  ".join(items)

@@ -11,7 +11,7 @@ from pathlib import Path
 from benchmarks.corpus import Corpus
 from benchmarks.generate import FILE_FORMATS, entries_of, write_files
 from exodesk.core.query import Scope, WorkQuery
-from exodesk.exporter import collect_entries, render
+from exodesk.exporter import collect_entries, render, write_file
 from exodesk.importer import import_files
 from exodesk.storage.library import Library
 
@@ -62,18 +62,23 @@ def first_citing_ids(library: Library, count: int) -> list[int]:
 @dataclass(frozen=True, slots=True)
 class ExportRun:
     collect_seconds: float
+    #: ``render`` and ``write_file`` per format (File > Export writes the file too).
     render_seconds: dict[str, float]
 
+    def seconds(self, name: str) -> float:
+        return self.collect_seconds + self.render_seconds[name]
 
-def timed_export(library: Library, work_ids: Sequence[int]) -> ExportRun:
-    """``collect_entries`` once (what every format shares), then ``render`` per format."""
+
+def timed_export(library: Library, work_ids: Sequence[int], folder: Path) -> ExportRun:
+    """``collect_entries`` once (what every format shares), then per format ``render`` and
+    ``write_file`` into ``folder``, as File > Export does."""
     started = time.perf_counter()
     entries = collect_entries(library, work_ids)
     collect_seconds = time.perf_counter() - started
     rendered = {}
     for name in EXPORT_FORMATS:
         started = time.perf_counter()
-        render(entries, name)
+        write_file(render(entries, name), folder / f"export.{name}")
         rendered[name] = time.perf_counter() - started
     return ExportRun(collect_seconds, rendered)
 

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from exodesk.cli import CommandError, UsageError, _Commands, _Parser, _write, _write_json
 from exodesk.core.citekeys import DEFAULT_PATTERN
-from exodesk.exporter import DEFAULT_STYLE, ExportScope, collect_entries, export_names, render
+from exodesk.exporter import (
+    DEFAULT_STYLE,
+    ExportScope,
+    collect_entries,
+    export_names,
+    render,
+    write_file,
+)
 from exodesk.importer import import_files
 from exodesk.storage.library import Library
 
@@ -47,7 +54,7 @@ def cmd_export(library: Library, args: argparse.Namespace) -> None:
         _write(text.rstrip("\n"))
         return
     try:
-        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        write_file(text, Path(args.output))
     except OSError as error:
         raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
     if args.json:

@@ -109,6 +109,22 @@ def render(
         return fmt.write(entries)
 
 
+def write_file(text: str, path: Path) -> None:
+    """Write an export as UTF-8 next to ``path``, then move it into place: a failed or
+    cancelled export never leaves a half-written file where the user expects the old one.
+
+    Raises:
+        OSError: the file could not be written (the partial file is removed).
+    """
+    partial = path.with_name(path.name + ".part")
+    try:
+        partial.write_text(text, encoding="utf-8", newline="")
+        partial.replace(path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def export_names() -> list[str]:
     from exodesk.formats.registry import writable_formats
 

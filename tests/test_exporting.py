@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,17 @@ def test_exporting_a_work_that_is_gone_names_it(library: Library) -> None:
     with pytest.raises(NotFoundError, match="No work with id 999999"):
         exporter.collect_entries(library, [*ids, 999999])
     assert library.assign_citation_keys(ids[:1], lambda _record: "fresh") == {ids[0]: "fresh"}
+
+
+def test_a_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
+    target = tmp_path / "refs.bib"
+    exporter.write_file("first\n", target)
+    exporter.write_file("second\n", target)
+    assert target.read_text(encoding="utf-8") == "second\n"
+    blocked = tmp_path / "folder.bib"
+    blocked.mkdir()  # a folder where the file should go: the move fails
+    (blocked / "inside").write_text("kept", encoding="utf-8")
+    with pytest.raises(OSError):
+        exporter.write_file("text\n", blocked)
+    assert (blocked / "inside").read_text(encoding="utf-8") == "kept"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["folder.bib", "refs.bib"]

@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from exodesk.exporter import collect_entries, render
+from exodesk.exporter import collect_entries, render, write_file
 from exodesk.importer import ImportReport, import_files
 from exodesk.storage.importing import ImportCancelled
 from exodesk.storage.library import Library
@@ -192,11 +192,7 @@ class TransferController(QObject):
             context.check_cancelled()
             text = render(entries, choice.format_name, style=choice.style)
             context.check_cancelled()
-            # Write next to the target, then move into place: a failed or cancelled export
-            # never leaves a half-written file where the user expects the old one.
-            partial = choice.path.with_name(choice.path.name + ".part")
-            partial.write_text(text, encoding="utf-8", newline="")
-            partial.replace(choice.path)
+            write_file(text, choice.path)
             return str(choice.path)
 
         task = Task(self.tr("Exporting…"), work, parent=self)

@@ -34,7 +34,7 @@ from exodesk.core.identifiers import doi_key
 from exodesk.core.matching import name_key, title_key
 from exodesk.core.records import BIBLIOGRAPHIC_FIELDS, WorkRecord, authors_display
 from exodesk.formats.registry import get_format
-from exodesk.storage import fts
+from exodesk.storage import fts, provenance
 from exodesk.storage.engine import sqlite_url
 from exodesk.storage.tags import TAG_PALETTE
 
@@ -52,7 +52,7 @@ BULK_TABLES = (
     "notes",
     "citations",
     "citation_sources",
-    "field_provenance",
+    "work_provenance",
 )
 
 _WORK_COLUMNS = (
@@ -97,8 +97,7 @@ _INSERTS = {
     "citations": "INSERT INTO citations (citing_id, cited_id, first_seen) VALUES (?, ?, ?)",
     "citation_sources": "INSERT INTO citation_sources (citing_id, cited_id, source, "
     "first_seen) VALUES (?, ?, ?, ?)",
-    "field_provenance": "INSERT INTO field_provenance (work_id, field, source, updated_at) "
-    "VALUES (?, ?, 'import', ?)",
+    "work_provenance": "INSERT INTO work_provenance (work_id, fields) VALUES (?, ?)",
 }
 
 
@@ -135,9 +134,7 @@ class Rows:
         self.tables["notes"].extend((work_id, body, STAMP, STAMP) for body in work.notes)
         self.tables["citations"].append((work_id, review_id, STAMP))
         self.tables["citation_sources"].append((work_id, review_id, EDGE_SOURCE, STAMP))
-        self.tables["field_provenance"].extend(
-            (work_id, name, STAMP) for name in _filled_fields(record)
-        )
+        self.tables["work_provenance"].append((work_id, _PROVENANCE(list(_filled_fields(record)))))
 
 
 def _work_row(work_id: int, work: GeneratedWork) -> tuple[Any, ...]:
@@ -173,6 +170,10 @@ def _work_row(work_id: int, work: GeneratedWork) -> tuple[Any, ...]:
         name_key(first),
         False,
     )
+
+
+#: Every generated field was set by one import at STAMP (``exodesk.storage.provenance``).
+_PROVENANCE = provenance.group_writer("import", STAMP)
 
 
 def _filled_fields(record: WorkRecord) -> Iterator[str]:

@@ -12,6 +12,7 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Protocol
 
 from exodesk.core.entries import BibEntry, Problem
@@ -57,15 +58,22 @@ class Writer(Protocol):
 
 
 def kept_identifier(
-    normalize: Callable[[str], str], text: str, line: int | None, problems: list[Problem]
+    normalize: Callable[[str], str],
+    text: str,
+    line: int | Callable[[], int | None] | None,
+    problems: list[Problem],
 ) -> str:
-    """The normalised identifier, or "" plus a Problem: a bad identifier keeps its record."""
+    """The normalised identifier, or "" plus a Problem: a bad identifier keeps its record.
+
+    ``line`` may be a function that finds it: looking for a field's line costs a walk over
+    the record's fields, which only a bad identifier needs."""
     if not text:
         return ""
     try:
         return normalize(text)
     except InvalidIdentifier as error:
-        problems.append(Problem(line, f"ignored {error}; record kept"))
+        where = line() if callable(line) else line
+        problems.append(Problem(where, f"ignored {error}; record kept"))
         return ""
 
 
@@ -99,7 +107,14 @@ def joined(text: Text) -> str:
 def split_lines(text: Text) -> Iterator[str]:
     """The lines of ``text``, as ``text.lstrip("\\ufeff").replace("\\r\\n", "\\n")
     .replace("\\r", "\\n").split("\\n")`` gives them, but a piece at a time: no step works
-    on the whole text at once (for 100 MB, that holds the GIL for a tenth of a second)."""
+    on the whole text at once (for 100 MB, that holds the GIL for a tenth of a second).
+
+    The lines of each piece come as a list, chained in C: a generator step per line cost
+    more than some readers' work on the line."""
+    return chain.from_iterable(_line_lists(text))
+
+
+def _line_lists(text: Text) -> Iterator[list[str]]:
     head = ""  # the start of a line that goes on in the next piece
     after_cr = False  # the last piece ended with "\r": a "\n" next is the same line end
     at_start = True
@@ -116,8 +131,8 @@ def split_lines(text: Text) -> Iterator[str]:
         lines = piece.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         lines[0] = head + lines[0]
         head = lines.pop()
-        yield from lines
-    yield head
+        yield lines
+    yield [head]
 
 
 def release(items: list[object]) -> None:

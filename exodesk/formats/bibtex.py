@@ -287,11 +287,31 @@ def _simple_latex_to_text(value: str) -> str | None:
     Most values are like that (protected words, ``--``), and pylatexenc takes a millisecond
     or more for a title; the result is the same as pylatexenc's (a test compares them).
     """
-    if not _LATEX_CHARS.search(value):
+    if not _may_hold_latex(value):
         return value  # nothing _SIMPLE_LATEX could replace, no backslash, no "$"
-    if "\\" in _SIMPLE_LATEX.sub("", value) or "$" in value.replace("\\$", ""):
+    # A backslash or "$" that is no escape _SIMPLE_LATEX takes: pylatexenc's. The tests
+    # in front spare the substitution most values (pages "1--10", protected words).
+    if "\\" in value and "\\" in _SIMPLE_LATEX.sub("", value):
+        return None
+    if "$" in value and "$" in value.replace("\\$", ""):
         return None
     return _SIMPLE_LATEX.sub(_simple_replacement, value)
+
+
+def _may_hold_latex(value: str) -> bool:
+    """False when ``_LATEX_CHARS`` finds nothing in ``value`` (True may still find nothing:
+    a lone "`", which _SIMPLE_LATEX leaves as it is). Substring tests, each a scan in C:
+    on an abstract, a sixth of the time _LATEX_CHARS's search takes."""
+    return (
+        "\\" in value
+        or "{" in value
+        or "}" in value
+        or "$" in value
+        or "~" in value
+        or "`" in value  # ``, !` and ?`
+        or "--" in value
+        or "''" in value
+    )
 
 
 def _simple_replacement(match: re.Match[str]) -> str:
@@ -323,15 +343,34 @@ def _text(value: str) -> str:
     """A one-line field: LaTeX decoded, runs of whitespace made one space."""
     if not value:
         return ""  # most fields of most entries are missing
+    if len(value) <= _MAX_CACHED_TEXT_CHARS:
+        return _short_text(value)
+    return _one_line(value)
+
+
+def _one_line(value: str) -> str:
     text = _clean(_latex_to_text(value))
     if text.isprintable() and "  " not in text:
         return text.strip()  # no tab, line break or run of spaces to make one space
     return _ASCII_SPACE.sub(" ", text).strip()
 
 
+# Most one-line values repeat from entry to entry (journals, years, volumes, languages,
+# publishers, name parts): each distinct one is made text once. Titles are the longest
+# of those that do not, hence the bound.
+_MAX_CACHED_TEXT_CHARS = 300
+_short_text = lru_cache(maxsize=16384)(_one_line)
+
+
 def _paragraphs(value: str) -> str:
-    """Like :func:`_text`, but blank lines stay paragraph breaks."""
-    paragraphs = _PARAGRAPH_BREAK.split(_clean(_latex_to_text(value)).replace("\r\n", "\n"))
+    """Like :func:`_text`, but blank lines stay paragraph breaks.
+
+    Abstracts are decoded without the cache: they do not repeat, and hashing each (and
+    pushing journals and names out of the cache) costs more than it saves."""
+    text = _decode(value)
+    if text.isprintable():  # one line, no control character: one paragraph
+        return (_ASCII_SPACE.sub(" ", text) if "  " in text else text).strip()
+    paragraphs = _PARAGRAPH_BREAK.split(_clean(text).replace("\r\n", "\n"))
     return "\n\n".join(p for p in (_one_spaced(p).strip() for p in paragraphs) if p)
 
 
@@ -352,6 +391,8 @@ def _verbatim(value: str) -> str:
     value = value.strip()
     if value.startswith("{") and value.endswith("}") and _balanced(value[1:-1]):
         value = value[1:-1]
+    if "\\" not in value:
+        return value.strip()  # no escape to undo (identifiers rarely have one)
     return _VERBATIM_ESCAPE.sub(r"\1", value).strip()
 
 
@@ -482,6 +523,31 @@ def _words(text: str) -> list[str]:
 
 def _split_names(value: str) -> list[str]:
     """The names of a BibTeX name list: words "and" at brace depth 0 separate them."""
+    if "{" not in value and "}" not in value:
+        # Without braces every "and" word separates. Most lists are "A and B and C",
+        # single spaces, lower-case "and"s: a plain split.
+        if not _ODD_SPACE.search(value):
+            names_text = value.strip(" ")
+            lowered = names_text.lower()
+            if (
+                lowered.count(" and ") == names_text.count(" and ")  # no "AND", "And"...
+                and " and and " not in lowered
+                and not lowered.startswith("and ")
+                and not lowered.endswith(" and")
+                and lowered != "and"
+            ):
+                return names_text.split(" and ") if names_text else []
+        # Otherwise one regular-expression split, then each name's runs of ASCII white
+        # space made one space, as joining its words would.
+        names = _AND_WORD.split(value)
+        if _ODD_SPACE.search(value):
+            names = [_ASCII_SPACE.sub(" ", name) for name in names]
+        return [name for name in (name.strip(" ") for name in names) if name]
+    return _names_by_words(value)
+
+
+def _names_by_words(value: str) -> list[str]:
+    """``_split_names`` word by word, braces respected."""
     names: list[list[str]] = [[]]
     for word in _words(value):
         if word.lower() == "and":
@@ -489,6 +555,13 @@ def _split_names(value: str) -> list[str]:
         else:
             names[-1].append(word)
     return [" ".join(words) for words in names if words]
+
+
+#: The word "and" (any case) between ASCII white space or the ends of a name list; the
+#: space after it is left for the next "and" ("A and and B" has two).
+_AND_WORD = re.compile(r"(?:^|[ \t\n\r\f\v]+)and(?=[ \t\n\r\f\v]|$)", re.IGNORECASE)
+#: ASCII white space other than single spaces.
+_ODD_SPACE = re.compile(r"[\t\n\r\f\v]|  ")
 
 
 def _is_one_group(text: str) -> bool:
@@ -556,19 +629,20 @@ def _read_authors(value: str) -> tuple[Author, ...]:
 
 @dataclass
 class _Fields:
-    """The fields of one entry: resolved raw values and the line each starts on."""
+    """The fields of one entry: resolved raw values (the first of each name)."""
 
+    entry: Entry
     values: dict[str, str] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
+    #: The values that are not blank (that ``strip`` would not leave empty): what the
+    #: reader reads, the first of several names that is here ("journal" or "journaltitle").
+    present: dict[str, str] = field(default_factory=dict)
 
-    def raw(self, *names: str) -> str:
-        for name in names:
-            if self.values.get(name, "").strip():
-                return self.values[name]
-        return ""
-
-    def text(self, *names: str) -> str:
-        return _text(self.raw(*names))
+    def line(self, name: str) -> int | None:
+        """The line where the field starts (its first one), asked only for a Problem."""
+        for key, _raw, start_line in self.entry.fields:
+            if key.strip().lower() == name:
+                return start_line + 1
+        return None
 
 
 def _entry_label(entry: Entry) -> str:
@@ -577,20 +651,26 @@ def _entry_label(entry: Entry) -> str:
 
 def _collect_fields(entry: Entry, macros: dict[str, str | None]) -> tuple[_Fields, list[str]]:
     """Resolve the fields of ``entry``; also names the fields given twice (first one wins)."""
-    fields, repeated = _Fields(), []
-    for item in entry.fields:
-        name = item.key.strip().lower()
-        if name in fields.values:
+    fields, repeated = _Fields(entry), []
+    values, present = fields.values, fields.present
+    for key, raw, _line in entry.fields:
+        name = key.strip().lower()
+        if name in values:
             repeated.append(name)
             continue
-        try:
-            fields.values[name] = _resolve(item.value, macros)
-        except _TooLong:
-            raise _SkipEntry(
-                f"{_entry_label(entry)}: field {name!r} is longer than "
-                f"{MAX_FIELD_CHARS:,} characters; entry skipped"
-            ) from None
-        fields.lines[name] = item.start_line + 1
+        if raw[:1] == "{" and raw[-1:] == "}" and "#" not in raw and len(raw) <= MAX_FIELD_CHARS:
+            value = raw[1:-1]  # most values: one braced part (_resolve's answer)
+        else:
+            try:
+                value = _resolve(raw, macros)
+            except _TooLong:
+                raise _SkipEntry(
+                    f"{_entry_label(entry)}: field {name!r} is longer than "
+                    f"{MAX_FIELD_CHARS:,} characters; entry skipped"
+                ) from None
+        values[name] = value
+        if value and not value.isspace():  # isspace: the characters strip takes
+            present[name] = value
     return fields, repeated
 
 
@@ -606,18 +686,19 @@ def _month(value: str) -> int | None:
 
 def _read_date(fields: _Fields) -> tuple[int | None, str]:
     """``(year, ISO date)``: BibLaTeX ``date`` first, else ``year``/``month``/``day``."""
-    year_match = _YEAR.search(_text(fields.raw("year")))
+    get = fields.present.get
+    year_match = _YEAR.search(_text(get("year", "")))
     year = int(year_match.group()) if year_match else None
-    iso = _ISO_DATE.match(_text(fields.raw("date")))
+    iso = _ISO_DATE.match(_text(get("date", "")))
     if iso and _valid_date(*iso.groups()):
         date_year = int(iso.group(1))
         return (year if year is not None else date_year), iso.group(0).strip()
     if year is None:
         return None, ""
-    month = _month(fields.raw("month"))
+    month = _month(get("month", ""))
     if month is None:
         return year, f"{year:04d}"
-    day_text = _text(fields.raw("day"))
+    day_text = _text(get("day", ""))
     if _SMALL_NUMBER.fullmatch(day_text) and 1 <= int(day_text) <= 31:
         return year, f"{year:04d}-{month:02d}-{int(day_text):02d}"
     return year, f"{year:04d}-{month:02d}"
@@ -636,6 +717,8 @@ def _pages(value: str) -> str:
 
 
 def _split_list(value: str) -> list[str]:
+    if not value:
+        return []  # most entries have no groups
     items = (_text(item) for item in _top_level_split(value, ",;".__contains__, _LIST_SEPARATOR))
     return [item for item in items if item]
 
@@ -645,8 +728,9 @@ def _dedupe(items: Sequence[str]) -> tuple[str, ...]:
 
 
 def _keywords_and_tags(fields: _Fields) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    keywords = _split_list(fields.raw("keywords", "keyword"))
-    tags = _split_list(fields.raw("groups"))
+    get = fields.present.get
+    keywords = _split_list(get("keywords") or get("keyword") or "")
+    tags = _split_list(get("groups", ""))
     # The writer appends the tags to the keywords; give them back to the tags.
     if tags and keywords[len(keywords) - len(tags) :] == tags:
         keywords = keywords[: len(keywords) - len(tags)]
@@ -666,13 +750,14 @@ class _IdentifierReader:
         self.problems: list[Problem] = []
 
     def _read(self, name: str, normalize: Callable[[str], str]) -> str:
-        value = _verbatim(self.fields.raw(name))
+        raw = self.fields.present.get(name)
+        value = _verbatim(raw) if raw else ""
         if not value:
             return ""
         try:
             return normalize(value)
         except InvalidIdentifier as error:
-            line = self.fields.lines.get(name)
+            line = self.fields.line(name)
             self.problems.append(Problem(line, f"{self.label}: {error}; identifier dropped"))
             return ""
 
@@ -680,14 +765,15 @@ class _IdentifierReader:
         """``(doi, pmid, pmcid)``."""
         fields = self.fields
         doi_field = "doi"
-        if not fields.raw("doi") and _DOI_URL.match(_verbatim(fields.raw("url"))):
+        get = fields.present.get
+        if "doi" not in fields.present and _DOI_URL.match(_verbatim(get("url", ""))):
             doi_field = "url"
-        eprint_type = _text(fields.raw("eprinttype")).lower()
+        eprint_type = _text(get("eprinttype", "")).lower()
         pmid_field = "pmid"
-        if not fields.raw("pmid") and eprint_type in _PUBMED_EPRINT:
+        if "pmid" not in fields.present and eprint_type in _PUBMED_EPRINT:
             pmid_field = "eprint"
         pmcid_field = "pmcid"
-        if not fields.raw("pmcid") and eprint_type in _PMC_EPRINT:
+        if "pmcid" not in fields.present and eprint_type in _PMC_EPRINT:
             pmcid_field = "eprint"
         return (
             self._read(doi_field, normalize_doi),
@@ -697,14 +783,18 @@ class _IdentifierReader:
 
 
 def _title(fields: _Fields) -> str:
-    title, subtitle = fields.text("title"), fields.text("subtitle")
+    get = fields.present.get
+    title, subtitle = _text(get("title", "")), _text(get("subtitle", ""))
     return f"{title}: {subtitle}" if title and subtitle else title or subtitle
 
 
 def _numbers(fields: _Fields) -> tuple[str, str]:
     """``(pages, article_number)``; pages equal to the article number are the writer's copy."""
-    pages = _pages(fields.raw("pages"))
-    article_number = fields.text("eid", "article-number", "articleno", "article_number")
+    pages = _pages(fields.present.get("pages", ""))
+    get = fields.present.get
+    article_number = _text(
+        get("eid") or get("article-number") or get("articleno") or get("article_number") or ""
+    )
     if pages == article_number:
         pages = ""
     return pages, article_number
@@ -715,24 +805,27 @@ def _record(
 ) -> WorkRecord:
     year, date = _read_date(fields)
     pages, article_number = _numbers(fields)
+    get = fields.present.get
     return WorkRecord(
         title=_title(fields),
         type=_READ_TYPES.get(entry.entry_type.lower(), "document"),
-        abstract=_paragraphs(fields.raw("abstract")),
-        container_title=fields.text("journal", "journaltitle", "booktitle"),
-        container_abbrev=fields.text("shortjournal", "journal-abbrev", "journalabbrev"),
+        abstract=_paragraphs(get("abstract", "")),
+        container_title=_text(get("journal") or get("journaltitle") or get("booktitle") or ""),
+        container_abbrev=_text(
+            get("shortjournal") or get("journal-abbrev") or get("journalabbrev") or ""
+        ),
         year=year,
         date=date,
-        volume=fields.text("volume"),
-        issue=fields.text("number", "issue"),
+        volume=_text(get("volume", "")),
+        issue=_text(get("number") or get("issue") or ""),
         pages=pages,
         article_number=article_number,
-        publisher=fields.text("publisher", "school", "institution"),
-        language=fields.text("language", "langid"),
+        publisher=_text(get("publisher") or get("school") or get("institution") or ""),
+        language=_text(get("language") or get("langid") or ""),
         doi=ids[0],
         pmid=ids[1],
         pmcid=ids[2],
-        authors=_read_authors(fields.raw("author")),
+        authors=_read_authors(get("author", "")),
         keywords=keywords,
         source_line=entry.start_line + 1 if entry.start_line is not None else None,
     )
@@ -744,16 +837,22 @@ def _read_entry(entry: Entry, macros: dict[str, str | None]) -> tuple[BibEntry, 
     fields, repeated = _collect_fields(entry, macros)
     label = _entry_label(entry)
     problems = [
-        Problem(fields.lines.get(name, line), f"{label}: field {name!r} given twice; first kept")
+        Problem(fields.line(name) or line, f"{label}: field {name!r} given twice; first kept")
         for name in dict.fromkeys(repeated)
     ]
     identifiers = _IdentifierReader(fields, label)
     keywords, tags = _keywords_and_tags(fields)
     record = _record(entry, fields, identifiers.identifiers(), keywords)
-    note_fields = ("annote", "annotation", "note", "comment")
-    notes = tuple(note for note in (_note(fields.raw(name)) for name in note_fields) if note)
+    present = fields.present
+    notes = tuple(
+        note for note in (_note(present[name]) for name in _NOTE_FIELDS if name in present) if note
+    )
     bib_entry = BibEntry(record=record, key=entry.key.strip(), tags=tags, notes=notes, line=line)
     return bib_entry, problems + identifiers.problems
+
+
+#: Fields read as notes, one note each (most entries have none of them).
+_NOTE_FIELDS = ("annote", "annotation", "note", "comment")
 
 
 @dataclass
@@ -779,7 +878,7 @@ class _KeyRegister:
 def _split_blocks(text: str, source_name: str) -> list[Block]:
     if "\x00" in text:
         raise FormatError("binary data, not a BibTeX file", source_name=source_name)
-    if not text.strip():
+    if not text or text.isspace():  # not strip(): no copy of the whole text
         raise FormatError("the file is empty", source_name=source_name)
     try:
         blocks = split_blocks(text)
@@ -835,7 +934,7 @@ def _read_into(
         result.problems.append(Problem(line, str(skip)))
         return
     key, key_problem = keys.claim(bib_entry.key, line)
-    result.entries.append(replace(bib_entry, key=key))
+    result.entries.append(bib_entry if key == bib_entry.key else replace(bib_entry, key=key))
     result.problems.extend([key_problem] if key_problem else [])
     result.problems.extend(problems)
 

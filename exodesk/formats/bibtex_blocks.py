@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import repeat
 from typing import NamedTuple
 
 import bibtexparser
@@ -135,6 +136,21 @@ _PLAIN_FIELD = re.compile(
 )
 
 
+#: The parts of _PLAIN_FIELD for an entry written a field per line (as exodesk, Zotero,
+#: JabRef and most tools write them): a name without spaces, the value without line
+#: breaks, and no line break but the one before each name.
+#: A backslash and the character after it are text (no mark follows a backslash), as in
+#: ``Journal of Hematology \& Oncology``; "@" never (it may start a block).
+_NAME = r'[^\s{}",=@\\]+'
+_IN_BRACES = r"[^{}\\@\n]*(?:\\[^@\n][^{}\\@\n]*)*"  # unrolled: one way to match
+_VALUE = (
+    rf"\{{{_IN_BRACES}(?:\{{{_IN_BRACES}\}}{_IN_BRACES})*\}}"
+    r'|"[^"{}\\@\n]*(?:\\[^{}@\n][^"{}\\@\n]*)*"|[^\s{}",=@\\#]+'
+)
+#: One such field: the line break before it, its name and value, the comma after it.
+_LINE_FIELD = re.compile(rf"[ \t]*\n[ \t]*({_NAME})[ \t]*=[ \t]*({_VALUE})[ \t]*(,?)")
+
+
 class _NeedsParser(Exception):
     """The text holds something the fast path leaves to bibtexparser."""
 
@@ -144,6 +160,8 @@ class _Splitter:
         self.text = text
         self._line = 0  # line breaks before self._line_at
         self._line_at = 0
+        # Where the last search for a block start began, and what it found (``_block_start``).
+        self._found: tuple[int, re.Match[str] | None] | None = None
 
     def blocks(self) -> list[Block] | None:
         text = self.text
@@ -153,7 +171,7 @@ class _Splitter:
         macros: set[str] = set()
         position = 0
         try:
-            while (start := _BLOCK_START_RE.search(text, position)) is not None:
+            while (start := self._block_start(position)) is not None:
                 if text[start.end()] == "(":
                     raise _NeedsParser
                 kind = start.group().lower()
@@ -179,6 +197,17 @@ class _Splitter:
         except _NeedsParser:
             return None
         return blocks
+
+    def _block_start(self, position: int) -> re.Match[str] | None:
+        """The first block start at or after ``position``. ``_line_fields`` looks for the
+        one after an entry's start, which is where ``blocks`` looks next: found once."""
+        if self._found is not None:
+            searched_from, found = self._found
+            if searched_from <= position and (found is None or found.start() >= position):
+                return found  # nothing starts between where that search began and here
+        found = _BLOCK_START_RE.search(self.text, position)
+        self._found = (position, found)
+        return found
 
     def _line_of(self, position: int) -> int:
         """The 0-based line of ``position``; positions are asked in increasing order."""
@@ -226,8 +255,12 @@ class _Splitter:
             return Entry(entry_type, key, [], line), first.end()
         if first.group() != ",":
             raise _NeedsParser
-        fields: list[Field] = []
         position = first.end()
+        line_fields = self._line_fields(position)
+        if line_fields is not None:
+            fields, end = line_fields
+            return Entry(entry_type, key, fields, line), end
+        fields = []
         plain_field = _PLAIN_FIELD.match
         while True:
             plain = plain_field(text, position)
@@ -256,6 +289,32 @@ class _Splitter:
             if text[end] == "}":
                 return Entry(entry_type, key, fields, line), end + 1
             position = end + 1
+
+    def _line_fields(self, position: int) -> tuple[list[Field], int] | None:
+        """The fields of an entry written a field per line (``_LINE_FIELD``), from after
+        the comma that ends its key to a "}" at the start of a line, and the index after
+        that "}"; None for any other entry.
+
+        One ``re.split`` takes the entry apart at once: the text around its fields must
+        be empty (the fields follow each other), each field but the last must end with a
+        comma, and nothing but white space may follow the last."""
+        text = self.text
+        # The entry's "}" comes before the next block start, if it is one of these: the
+        # search stops there (a file of entries that end otherwise is not read twice over).
+        after = self._block_start(position)
+        end = text.find("\n}", position, len(text) if after is None else after.start())
+        if end < 0:
+            return None
+        parts = _LINE_FIELD.split(text[position:end])
+        between, commas = parts[0:-1:4], parts[3::4]
+        if any(between) or "" in commas[:-1] or parts[-1].strip():
+            return None
+        first = self._line_of(position) + 1  # the line of the first field's "="
+        lines = range(first, first + len(commas))
+        # tuple.__new__ makes each Field in C (Field's own __new__ is Python code).
+        rows = zip(parts[1::4], parts[2::4], lines, strict=True)
+        fields = list(map(tuple.__new__, repeat(Field), rows))
+        return fields, end + 2
 
     def _value_end(self, position: int) -> int:
         """Index of the "," or "}" that ends a field's value starting at ``position``."""

@@ -54,9 +54,10 @@ from __future__ import annotations
 import itertools
 import re
 import textwrap
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from exodesk.core.identifiers import (
     normalize_doi,
@@ -147,44 +148,32 @@ def _tag_value(line: str) -> tuple[str, str] | None:
     return line[:4].rstrip(), (value[1:] if value.startswith(" ") else value).strip(" \t")
 
 
-#: Four-character line heads already tested against _TAG: a file has a few dozen tags,
-#: and a regex call per line is much of the reading. Bounded, whatever the file holds.
-_TAG_HEADS: dict[str, bool] = {}
+#: Four-character line heads already tested against _TAG, with their tag ("" for a head
+#: that is none): a file has a few dozen tags, and a regex call per line is much of the
+#: reading. Bounded, whatever the file holds.
+_TAG_HEADS: dict[str, str] = {}
 _MAX_TAG_HEADS = 4096
 
 
-def _is_tag(head: str) -> bool:
+def _tag_of(head: str) -> str:
     known = _TAG_HEADS.get(head)
     if known is None:
-        known = bool(_TAG.fullmatch(head))
+        known = head.rstrip() if _TAG.fullmatch(head) else ""
         if len(_TAG_HEADS) < _MAX_TAG_HEADS:
             _TAG_HEADS[head] = known
     return known
 
 
+def _is_tag(head: str) -> bool:
+    return bool(_tag_of(head))
+
+
 # --- reading ------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Field:
-    tag: str
-    line: int
-    parts: list[str]
-    size: int = 0
-    _value: str | None = None
-
-    def add(self, text: str) -> None:
-        self.size += len(text) + 1
-        if self.size > MAX_FIELD_CHARS:
-            self.parts = []  # the record will be skipped: keep no megabytes around
-        else:
-            self.parts.append(text)
-
-    @property
-    def value(self) -> str:
-        if self._value is None:  # computed once: fields are complete when it is asked
-            self._value = _one_line(self.parts[0] if len(self.parts) == 1 else " ".join(self.parts))
-        return self._value
+#: One field as read: ``[tag, line, text, continuation texts...]`` (a list, not an object:
+#: files have a field per line, and their values are made once, in ``_RawRecord.items``).
+_Field = list
 
 
 @dataclass(slots=True)
@@ -192,27 +181,55 @@ class _RawRecord:
     line: int
     fields: list[_Field] = field(default_factory=list)
     bad_line: int | None = None
-    _by_tag: dict[str, list[_Field]] | None = None
+    #: (tag, line) of the first field larger than MAX_FIELD_CHARS (its text is dropped).
+    too_large: tuple[str, int] | None = None
+    _by_tag: dict[str, list[str]] | None = None
+    _people_and_ids: list[tuple[str, int, str]] | None = None
 
-    def _fields_of(self, tag: str) -> list[_Field]:
-        if self._by_tag is None:  # built once, when the record is complete and first read
-            self._by_tag = {}
-            for item in self.fields:
-                self._by_tag.setdefault(item.tag, []).append(item)
-        return self._by_tag.get(tag, [])
+    def by_tag(self) -> dict[str, list[str]]:
+        """The values of each tag, in file order, empty ones left out."""
+        if self._by_tag is None:
+            self._read()
+        return self._by_tag  # type: ignore[return-value]
+
+    def people_and_ids(self) -> list[tuple[str, int, str]]:
+        """``(tag, line, value)`` of the fields of the author tags and LID/AID, in file
+        order."""
+        if self._people_and_ids is None:
+            self._read()
+        return self._people_and_ids  # type: ignore[return-value]
+
+    def _read(self) -> None:
+        """``by_tag`` and ``people_and_ids`` in one pass, once the record is complete;
+        each value on one line (continuation lines joined with a space)."""
+        found: dict[str, list[str]] = defaultdict(list)
+        people_and_ids = []
+        for item in self.fields:
+            tag = item[0]
+            if len(item) > 3:  # continuation lines: joined with a space each
+                value = _one_line(" ".join(item[2:]))
+            else:
+                # A value on its tag line was stripped of spaces and tabs when read: when it
+                # is printable (no other white space, no control character) and holds no
+                # run of spaces, it is its own ``_one_line``.
+                value = item[2]
+                if not value.isprintable() or "  " in value:
+                    value = _one_line(value)
+            if value:
+                found[tag].append(value)
+            if tag in _PEOPLE_AND_IDS:
+                people_and_ids.append((tag, item[1], value))
+        self._by_tag, self._people_and_ids = found, people_and_ids
 
     def values(self, tag: str) -> list[str]:
-        return [item.value for item in self._fields_of(tag) if item.value]
+        return self.by_tag().get(tag, [])
 
     def first(self, tag: str) -> str:
-        for item in self._fields_of(tag):  # a loop, not next() over a generator: per field
-            value = item.value
-            if value:
-                return value
-        return ""
+        values = self.by_tag().get(tag)
+        return values[0] if values else ""
 
     def line_of(self, tag: str) -> int:
-        return next((item.line for item in self.fields if item.tag == tag), self.line)
+        return next((item[1] for item in self.fields if item[0] == tag), self.line)
 
 
 def read_medline(text: Text, *, source_name: str = "<text>") -> ReadResult:
@@ -282,26 +299,43 @@ def _lines(text: Text, source_name: str) -> Iterator[str]:
 def _split_records(lines: Iterable[str]) -> Iterator[_RawRecord]:
     """Blocks of lines between blank lines, as records of tagged fields."""
     record: _RawRecord | None = None
+    fields: list[_Field] = []
     heads = _TAG_HEADS
+    size = 0  # of the record's last field, as its lines come: continuation lines add to it
     for number, line in enumerate(lines, start=1):
-        if not line.strip(" \t"):  # only ASCII spaces: U+3000 may start a wrapped line
+        text = line.strip(" \t")
+        if not text:  # only ASCII spaces: U+3000 may start a wrapped line
             if record is not None:
                 yield record
             record = None
             continue
-        record = record or _RawRecord(number)
+        if record is None:
+            record = _RawRecord(number)
+            fields = record.fields
+        if line[0] in " \t":  # no tag starts so: a continuation line, if any
+            if not fields:
+                record.bad_line = record.bad_line or number
+                continue
+            size += len(text) + 1
+            last = fields[-1]
+            if size <= MAX_FIELD_CHARS:
+                last.append(text)
+            else:
+                record.too_large = record.too_large or (last[0], last[1])
+                last[2:] = [""]
+            continue
         # _tag_value, inline: this runs for every line of the file.
         head = line[:4]
-        if len(line) >= 5 and line[4] == "-" and (heads.get(head) or _is_tag(head)):
-            tag = head.rstrip()
+        tag = heads.get(head) if len(line) >= 5 and line[4] == "-" else ""
+        if tag is None:
+            tag = _tag_of(head)
+        if tag:
             value = (line[6:] if line[5:6] == " " else line[5:]).strip(" \t")
-            if len(value) < MAX_FIELD_CHARS:
-                record.fields.append(_Field(tag, number, [value], len(value) + 1))
-            else:
-                record.fields.append(_Field(tag, number, []))
-                record.fields[-1].add(value)
-        elif line[0] in " \t" and record.fields:
-            record.fields[-1].add(line.strip(" \t"))
+            size = len(value) + 1
+            if size > MAX_FIELD_CHARS:
+                record.too_large = record.too_large or (tag, number)
+                value = ""  # the record will be skipped: keep no megabytes around
+            fields.append([tag, number, value])
         elif record.bad_line is None:
             record.bad_line = number
     if record is not None:
@@ -317,16 +351,15 @@ def _entry_from_raw(raw: _RawRecord, problems: list[Problem]) -> BibEntry | None
             )
         )
         return None
-    for item in raw.fields:
-        if item.size > MAX_FIELD_CHARS:
-            problems.append(
-                Problem(
-                    item.line,
-                    f"field {item.tag} is larger than "
-                    f"{MAX_FIELD_CHARS:,} characters; record skipped",
-                )
+    if raw.too_large is not None:
+        tag, line = raw.too_large
+        problems.append(
+            Problem(
+                line,
+                f"field {tag} is larger than {MAX_FIELD_CHARS:,} characters; record skipped",
             )
-            return None
+        )
+        return None
     record = _record_from_raw(raw, problems)
     if not record.title and not (record.doi or record.pmid or record.pmcid):
         problems.append(
@@ -339,27 +372,34 @@ def _entry_from_raw(raw: _RawRecord, problems: list[Problem]) -> BibEntry | None
 def _record_from_raw(raw: _RawRecord, problems: list[Problem]) -> WorkRecord:
     year, date = _year_and_date(raw, problems)
     article_number = _article_number(raw)
-    pages = raw.first("PG")
+    by_tag = raw.by_tag()
+    empty: list[str] = []
+
+    def first(tag: str) -> str:
+        return by_tag.get(tag, empty)[0] if tag in by_tag else ""
+
+    pages = first("PG")
+    language = first("LA")
     return WorkRecord(
-        title=raw.first("TI") or raw.first("BTI"),
-        type=_type(raw.values("PT")),
-        abstract=raw.first("AB"),
-        container_title=raw.first("JT"),
-        container_abbrev=raw.first("TA"),
+        title=first("TI") or first("BTI"),
+        type=_type(by_tag.get("PT", empty)),
+        abstract=first("AB"),
+        container_title=first("JT"),
+        container_abbrev=first("TA"),
         year=year,
         date=date,
-        volume=raw.first("VI"),
-        issue=raw.first("IP"),
+        volume=first("VI"),
+        issue=first("IP"),
         pages="" if pages == article_number else pages,
         article_number=article_number,
-        publisher=raw.first("PB"),
-        language=_LANGUAGE_FROM_MEDLINE.get(raw.first("LA"), raw.first("LA")),
+        publisher=first("PB"),
+        language=_LANGUAGE_FROM_MEDLINE.get(language, language),
         doi=_doi(raw, problems),
-        pmid=_identifier(normalize_pmid, raw.first("PMID"), raw.line_of("PMID"), problems),
-        pmcid=_identifier(normalize_pmcid, raw.first("PMC"), raw.line_of("PMC"), problems),
+        pmid=_identifier(normalize_pmid, first("PMID"), partial(raw.line_of, "PMID"), problems),
+        pmcid=_identifier(normalize_pmcid, first("PMC"), partial(raw.line_of, "PMC"), problems),
         authors=tuple(_authors(raw)),
-        subjects=_unique(_MAJOR_TOPIC.sub(r"\1", term) for term in raw.values("MH")),
-        keywords=_unique(iter(raw.values("OT"))),
+        subjects=_unique(_MAJOR_TOPIC.sub(r"\1", term) for term in by_tag.get("MH", empty)),
+        keywords=_unique(iter(by_tag.get("OT", empty))),
         source_line=raw.line,
     )
 
@@ -390,10 +430,10 @@ def _year_and_date(raw: _RawRecord, problems: list[Problem]) -> tuple[int | None
 
 def _ids(raw: _RawRecord, kind: str) -> Iterator[tuple[str, int]]:
     """Values of LID/AID lines of one kind ("doi", "pii"), with their line numbers."""
-    for item in raw.fields:
-        match = _ID_SUFFIX.fullmatch(item.value) if item.tag in ("LID", "AID") else None
+    for tag, line, value in raw.people_and_ids():
+        match = _ID_SUFFIX.fullmatch(value) if tag in ("LID", "AID") else None
         if match and match.group(2).lower() == kind:
-            yield match.group(1), item.line
+            yield match.group(1), line
 
 
 def _article_number(raw: _RawRecord) -> str:
@@ -412,8 +452,7 @@ def _authors(raw: _RawRecord) -> Iterator[Author]:
     """Authors in file order: FAU (or a lone AU) and CN start one; AD and AUID add to it."""
     current: Author | None = None
     after_fau = False  # an AU right after an FAU is the same person, in initials form
-    for item in raw.fields:
-        tag = item.tag
+    for tag, _line, value in raw.people_and_ids():
         if tag not in _AUTHOR_TAGS:
             continue
         if tag == "AU" and after_fau:
@@ -422,17 +461,19 @@ def _authors(raw: _RawRecord) -> Iterator[Author]:
             if current is not None:
                 yield current
             # Investigators (FIR/IR) are not authors; their IRAD lines are not AD lines.
-            current = _new_author(tag, item.value) if tag in ("FAU", "AU", "CN") else None
+            current = _new_author(tag, value) if tag in ("FAU", "AU", "CN") else None
             after_fau = tag == "FAU"
         elif tag == "AD" and current is not None:
-            current = replace(current, affiliations=(*current.affiliations, item.value))
-        elif tag == "AUID" and current is not None and (orcid := _ORCID.search(item.value)):
+            current = replace(current, affiliations=(*current.affiliations, value))
+        elif tag == "AUID" and current is not None and (orcid := _ORCID.search(value)):
             current = replace(current, orcid=orcid.group(0))
     if current is not None:
         yield current
 
 
 _AUTHOR_TAGS = frozenset({"FAU", "AU", "CN", "FIR", "IR", "AD", "AUID"})
+#: The fields ``_authors`` and ``_ids`` read (``_RawRecord.people_and_ids``).
+_PEOPLE_AND_IDS = _AUTHOR_TAGS | {"LID", "AID"}
 
 
 # Authors repeat across the records of a file; an Author is immutable, so one read of a

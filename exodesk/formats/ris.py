@@ -60,7 +60,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import rispy
@@ -186,17 +186,31 @@ class _Field:
         return ["\n".join(lines) for lines in self.lines]
 
 
+#: A field of one value on one line (most fields): (tag, line, value). It becomes a
+#: ``_Field`` when a continuation line follows it (``_split_records``).
+_Line = tuple[str, int, str]
+
+
 @dataclass(slots=True)
 class _RawRecord:
     line: int
     type_value: str
-    fields: list[_Field] = field(default_factory=list)
+    fields: list[_Field | _Line] = field(default_factory=list)
 
     def first_line(self, *tags: str) -> int:
         for item in self.fields:
-            if item.tag in tags:
-                return item.line
+            tag, line = (item[0], item[1]) if isinstance(item, tuple) else (item.tag, item.line)
+            if tag in tags:
+                return line
         return self.line
+
+
+def _field(item: _Field | _Line) -> _Field:
+    """The field as a ``_Field``."""
+    if isinstance(item, tuple):
+        tag, line, value = item
+        return _Field(tag, line, [[value]], len(value) + 1)
+    return item
 
 
 def read_ris(text: Text, *, source_name: str = "<text>") -> ReadResult:
@@ -257,7 +271,8 @@ def _split_records(lines: Iterable[str]) -> tuple[list[_RawRecord], list[Problem
         ):
             starts_record = starts_record or line.startswith("TY  -")
             if current is not None and current.fields:
-                current.fields[-1].add(line, continuation=True)
+                last = current.fields[-1] = _field(current.fields[-1])
+                last.add(line, continuation=True)
             continue  # text between records (e.g. "1." numbering) means nothing in RIS
         tag, value = line[:2], line[6:].strip()
         if tag == "TY":
@@ -280,10 +295,11 @@ def _split_records(lines: Iterable[str]) -> tuple[list[_RawRecord], list[Problem
             records.append(current)
             current = None
         elif len(value) < MAX_FIELD_CHARS:
-            current.fields.append(_Field(tag, number, [[value]], len(value) + 1))
+            current.fields.append((tag, number, value))  # a tuple: made in C
         else:
-            current.fields.append(_Field(tag, number))
-            current.fields[-1].add(value, continuation=False)
+            large = _Field(tag, number)
+            large.add(value, continuation=False)
+            current.fields.append(large)
     if current is not None:
         problems.append(_unended(current, "at the end of the file: the file looks truncated"))
     return records, problems, starts_record
@@ -294,7 +310,15 @@ def _unended(record: _RawRecord, where: str) -> Problem:
 
 
 def _too_large(raw: _RawRecord) -> _Field | None:
-    return next((item for item in raw.fields if item.size > MAX_FIELD_CHARS), None)
+    # A (tag, line, value) tuple is never too large (see _split_records).
+    return next(
+        (
+            item
+            for item in raw.fields
+            if not isinstance(item, tuple) and item.size > MAX_FIELD_CHARS
+        ),
+        None,
+    )
 
 
 def _entry_from_raw(raw: _RawRecord, problems: list[Problem]) -> BibEntry | None:
@@ -351,16 +375,24 @@ def _as_rispy(raw: _RawRecord) -> dict[str, Any]:
     line cost more than reading the lines (a test compares the two)."""
     record: dict[str, Any] = {_RISPY_TYPE: raw.type_value.strip()}
     for item in raw.fields:
-        tag = item.tag
-        lines = item.lines
-        if len(lines) == 1 and len(lines[0]) == 1:  # one value on one line: most fields
+        if isinstance(item, tuple):  # one value on one line: most fields
+            tag, _line, value = item
             name = _RISPY_SINGLE.get(tag)
             if name is not None:
                 if name not in record:
-                    record[name] = lines[0][0].strip()
+                    record[name] = value.strip()
                 continue
-            values = [lines[0][0]]
+            values = [value]
+        elif len(item.lines) == 1 and len(item.lines[0]) == 1:
+            tag = item.tag
+            name = _RISPY_SINGLE.get(tag)
+            if name is not None:
+                if name not in record:
+                    record[name] = item.lines[0][0].strip()
+                continue
+            values = [item.lines[0][0]]
         else:
+            tag = item.tag
             values = item.values
         if tag in _RISPY_IGNORED:
             continue
@@ -492,7 +524,7 @@ def _doi(ris: dict[str, Any], raw: _RawRecord, problems: list[Problem]) -> str:
         urls = " ".join(ris.get("urls", []))
         match = _DOI_URL.search(urls)
         text = match.group(0) if match else ""
-    return _identifier(normalize_doi, text, raw.first_line("DO", "UR"), problems)
+    return _identifier(normalize_doi, text, partial(raw.first_line, "DO", "UR"), problems)
 
 
 def _pmid(ris: dict[str, Any], raw: _RawRecord, problems: list[Problem]) -> str:
@@ -501,14 +533,14 @@ def _pmid(ris: dict[str, Any], raw: _RawRecord, problems: list[Problem]) -> str:
     from_pubmed = text.isdigit() and _PUBMED_DATABASE.search(database)
     if not (_PMID_ACCESSION.fullmatch(text) or from_pubmed):
         return ""  # WOS:..., Scopus EIDs and other accession numbers are not PMIDs
-    return _identifier(normalize_pmid, text, raw.first_line("AN"), problems)
+    return _identifier(normalize_pmid, text, partial(raw.first_line, "AN"), problems)
 
 
 def _pmcid(ris: dict[str, Any], raw: _RawRecord, problems: list[Problem]) -> str:
     text = _first(ris, "custom2").strip()
     if not text.upper().startswith("PMC"):
         return ""  # C2 is a free custom field; only EndNote's PMCID use is read
-    return _identifier(normalize_pmcid, text, raw.first_line("C2"), problems)
+    return _identifier(normalize_pmcid, text, partial(raw.first_line, "C2"), problems)
 
 
 def _authors(ris: dict[str, Any]) -> tuple[Author, ...]:

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from exodesk.core.records import BIBLIOGRAPHIC_FIELDS
 from exodesk.storage.sql import batches, placeholders
 
 #: Columns of ``works`` written when an import adds a work, in this order.
@@ -56,32 +55,6 @@ def insert_many(
 def execute_many(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     if rows:
         connection.exec_driver_sql(sql, list(rows))
-
-
-#: Each bibliographic field as a bit of a mask (``insert_provenance``), in field order.
-_FIELD_BITS = {name: 1 << index for index, name in enumerate(BIBLIOGRAPHIC_FIELDS)}
-_INSERT_PROVENANCE = (
-    "INSERT INTO field_provenance (work_id, field, source, updated_at) "
-    "WITH fields(bit, name) AS (VALUES "
-    + ", ".join(f"({bit}, '{name}')" for name, bit in _FIELD_BITS.items())
-    + ") SELECT ?1, fields.name, ?3, ?4 FROM fields WHERE ?2 & fields.bit"
-)
-
-
-def insert_provenance(
-    connection: Connection, marks: Sequence[tuple[int, Iterable[str]]], source: str, time: str
-) -> None:
-    """A provenance row (``source``, ``time``) for each named field of each work, for works
-    that have none of these rows yet (new works).
-
-    One execution per work, not per row: its fields go as one bit mask that a statement
-    expands against the list of fields, which halves the cost of the 15-20 rows a new work
-    has (SQLite binds and resets per execution). Rows go in field order."""
-    rows = [
-        (work_id, sum(_FIELD_BITS[name] for name in names), source, time)
-        for work_id, names in marks
-    ]
-    execute_many(connection, _INSERT_PROVENANCE, [row for row in rows if row[1]])
 
 
 def identifier_owners(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -27,7 +28,7 @@ from exodesk.core.identifiers import InvalidIdentifier, doi_key
 from exodesk.core.matching import name_key, title_key, titles_match
 from exodesk.core.records import BIBLIOGRAPHIC_FIELDS, Author, Source, WorkRecord
 from exodesk.core.records import authors_display as display_of
-from exodesk.storage import bulk, fts, tags, works
+from exodesk.storage import bulk, fts, provenance, tags, works
 from exodesk.storage.schema import works as works_table
 from exodesk.storage.sql import placeholders
 
@@ -38,7 +39,7 @@ BATCH_RECORDS = 500
 #: Works whose full-text rows are written together (see ``_Session.write_index``).
 INDEX_EVERY = 10 * BATCH_RECORDS
 
-_IDENTIFIERS = ("doi", "pmid", "pmcid")
+_IDENTIFIERS = ("doi", "pmid", "pmcid")  # the order of find_match (and _Session._probes)
 
 
 class ImportCancelled(Exception):
@@ -93,6 +94,7 @@ def import_entries(
     should_cancel: Callable[[], bool] | None = None,
 ) -> ImportOutcome:
     session = _Session(connection, options)
+    previous_cache = _enlarge_page_cache(connection)
     try:
         for number, entry in enumerate(entries, start=1):
             if number % PROGRESS_EVERY == 0:
@@ -106,9 +108,32 @@ def import_entries(
         session.finish()
     finally:
         session.release()
+        if previous_cache is not None:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {previous_cache}")
     if progress is not None:
         progress(len(entries), len(entries))
     return session.outcome
+
+
+#: The page cache an import may use (bytes). SQLite's default, 2 MB, is full after a few
+#: hundred works; from then on it writes pages out to the log mid-transaction to make
+#: room, and writes again those it changes after (index and full-text pages): with room
+#: for a 5,000-record import, the import takes 4% less time, as measured.
+IMPORT_PAGE_CACHE = 64 * 1024 * 1024
+
+
+def _enlarge_page_cache(connection: Connection) -> int | None:
+    """Give the connection's page cache IMPORT_PAGE_CACHE for the import; return the
+    setting to restore (None when it was as large already). Dirty pages stay in memory
+    until the commit writes them, whatever the setting is by then."""
+    current = int(connection.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
+    page_size = int(connection.exec_driver_sql("PRAGMA page_size").scalar() or 4096)
+    # A negative setting is in KiB, a positive one in pages.
+    size = -current * 1024 if current < 0 else current * page_size
+    if size >= IMPORT_PAGE_CACHE:
+        return None
+    connection.exec_driver_sql(f"PRAGMA cache_size = {-(IMPORT_PAGE_CACHE // 1024)}")
+    return current
 
 
 def _import_one(
@@ -164,6 +189,8 @@ class _WorkState:
     authors: tuple[Author, ...] | None = None  # to write, replacing the stored authors
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> to write
     provenance: dict[str, None] = field(default_factory=dict)  # fields to mark, in order
+    #: A stored work's provenance record (``exodesk.storage.provenance``), as read.
+    stored_provenance: str | None = None
     key_changed: bool = False
     notes: set[str] | None = None  # stripped bodies; None until needed
     #: A stored work whose indexed text (``works_fts``) this batch changed.
@@ -204,6 +231,7 @@ class _Session:
         # Keyed by id() of the entry or record, holding it too: an id alone may be reused.
         self._validated: dict[int, tuple[BibEntry, WorkRecord | InvalidIdentifier]] = {}
         self._record_keys: dict[int, tuple[WorkRecord, tuple[str, str]]] = {}
+        self._record_probes: dict[int, tuple[WorkRecord, list[tuple[str, str]]]] = {}
         self._pending = _Pending()
         # Full-text rows still to write: those of works this import added, built from their
         # values, and the ids of stored works whose indexed text changed (read back).
@@ -223,6 +251,7 @@ class _Session:
         self._states.clear()
         self._validated.clear()
         self._record_keys.clear()
+        self._record_probes.clear()
         self._stamp = works.now()
         self._time = bulk.sql_time(self._stamp)
         self._next_id = bulk.next_id(self.connection, "works")
@@ -247,11 +276,21 @@ class _Session:
         self._db_keys.update((key, key in taken) for key in lowered)
 
     def _probes(self, record: WorkRecord) -> list[tuple[str, str]]:
-        return [
-            (name, doi_key(value) if name == "doi" else value)
-            for name in _IDENTIFIERS
-            if (value := getattr(record, name))
-        ]
+        """("doi", doi_key) / ("pmid", pmid) / ("pmcid", pmcid) of the record's identifiers,
+        in ``_IDENTIFIERS`` order; computed once per record of the batch."""
+        held = self._record_probes.get(id(record))
+        if held is not None and held[0] is record:
+            return held[1]
+        doi, pmid, pmcid = record.doi, record.pmid, record.pmcid
+        probes = []
+        if doi:
+            probes.append(("doi", doi_key(doi)))
+        if pmid:
+            probes.append(("pmid", pmid))
+        if pmcid:
+            probes.append(("pmcid", pmcid))
+        self._record_probes[id(record)] = (record, probes)
+        return probes
 
     def _prefetch_identifiers(self, records: list[WorkRecord]) -> list[int]:
         """Look up the records' identifiers; return the works holding any of them."""
@@ -328,7 +367,8 @@ class _Session:
         return found
 
     def find_work_id(self, kind: str, value: str) -> int | None:
-        """The work holding this identifier, as ``works.find_work_id`` would answer now."""
+        """The work holding this identifier, as ``works.find_work_id`` would answer now
+        (a DOI given as its key, ``doi_key``, is the same DOI)."""
         probe = (kind, doi_key(value) if kind == "doi" else value)
         mine = self._ids.get(probe)
         if mine is not None:
@@ -339,12 +379,12 @@ class _Session:
 
     def find_match(self, record: WorkRecord) -> tuple[int, str] | None:
         """What ``find_match`` would answer if every earlier record had been written."""
-        for name in _IDENTIFIERS:
-            value = getattr(record, name)
-            if value:
-                found = self.find_work_id(name, value)
-                if found is not None:
-                    return found, name
+        for probe in self._probes(record):
+            found = self._owner(probe)  # known from ``prepare``, or asked now
+            if found is None and probe not in self._db_ids:
+                found = self.find_work_id(*probe)
+            if found is not None:
+                return found, probe[0]
         key, author = self._keys_of(record)
         if record.year is None or not works.first_family(record) or not key:
             return None
@@ -358,8 +398,12 @@ class _Session:
         if stored is None:
             stored = bulk.title_candidates(self.connection, [pair]).get(pair, [])
             self._db_titles[pair] = stored
+        mine = self._by_year_author.get(pair)
+        if not mine:  # none of this import's works has this year and author
+            titles = self._titles
+            return [item for item in stored if item[0] not in titles]  # by id already
         found = {work_id: key for work_id, key in stored if work_id not in self._titles}
-        for work_id in self._by_year_author.get(pair, ()):
+        for work_id in mine:
             found[work_id] = self._titles[work_id][2]
         return sorted(found.items())
 
@@ -382,16 +426,15 @@ class _Session:
     def add(self, record: WorkRecord) -> int:
         work_id = self._next_id
         self._next_id += 1
-        keys = self._keys_of(record)
-        values = works.column_values(record, keys)
-        values.update(
-            authors_display=display_of(record.authors),
-            needs_metadata=record.needs_metadata,
-            created_at=self._time,
-            updated_at=self._time,
-        )
+        values = works.column_values(record, self._keys_of(record))
+        values["authors_display"] = display_of(record.authors)
+        values["needs_metadata"] = record.needs_metadata
+        values["created_at"] = values["updated_at"] = self._time
         filled = works.filled_fields(record)
-        terms = {kind: works.stored_terms(getattr(record, name)) for name, kind in _TERMS.items()}
+        terms = {
+            kind: works.stored_terms(given) if (given := getattr(record, name)) else ()
+            for name, kind in _TERMS.items()
+        }
         state = _WorkState(
             id=work_id,
             new=True,
@@ -500,7 +543,8 @@ class _Session:
     def flush(self) -> None:
         """Write the batch's rows: one statement per table (and per set of columns)."""
         connection = self.connection
-        source = self.options.source.value
+        origin = self.options.source
+        source, time = origin.value, self._time
         states = sorted(self._states.values(), key=lambda state: state.id)
         added = [state for state in states if state.new]
         changed = [state for state in states if not state.new]
@@ -513,15 +557,17 @@ class _Session:
         _write_updates(connection, changed)
         _write_authors(connection, [s for s in states if s.authors is not None and s.authors])
         _write_terms(connection, states)
-        bulk.insert_provenance(
-            connection, [(s.id, s.provenance) for s in added], source, self._time
-        )
-        bulk.insert_many(
+        # One provenance record per work: a new work's from its filled fields, a stored
+        # work's as it was read, with the fields this batch filled moved to this import.
+        record = provenance.group_writer(source, time)
+        provenance.write(
             connection,
-            "field_provenance",
-            ("work_id", "field", "source", "updated_at"),
-            [(s.id, name, source, self._time) for s in changed for name in s.provenance],
-            verb="INSERT OR REPLACE",  # as delete + insert: the field's last setter wins
+            [(s.id, record(list(s.provenance))) for s in added if s.provenance]
+            + [
+                (s.id, provenance.with_fields(s.stored_provenance, s.provenance, origin, time))
+                for s in changed
+                if s.provenance
+            ],
         )
         pending = self._pending
         bulk.insert_many(
@@ -569,14 +615,7 @@ class _Session:
         if len(self._index_rows) + len(self._reindex) >= INDEX_EVERY:
             self.write_index()
         self._pending = _Pending()
-        for state in states:  # written: what is still needed is read back from the database
-            state.new = False
-            state.values = {}
-            state.authors = None
-            state.terms = {}
-            state.provenance = {}
-            state.key_changed = False
-            state.text_changed = False
+        # Written: the next batch reads back what it needs of these works.
         self._states.clear()
 
     def write_index(self) -> None:
@@ -600,7 +639,8 @@ class _Session:
         for kept in (
             self._ids, self._titles, self._by_year_author, self._keys, self._tag_ids,
             self._db_ids, self._db_titles, self._db_keys, self._states, self._validated,
-            self._record_keys, self.added, self.merged, self._index_rows, self._reindex,
+            self._record_keys, self._record_probes, self.added, self.merged, self._index_rows,
+            self._reindex,
         ):  # fmt: skip
             _drain(kept)
         self._pending = _Pending()
@@ -646,10 +686,16 @@ def _index_rows(added: list[_WorkState], notes: list[tuple[int, str]]) -> list[f
 
 
 def _work_row(state: _WorkState) -> tuple[Any, ...]:
-    values = state.values
-    row = dict(values, id=state.id, citation_key=state.citation_key, is_new=0, is_read=0, starred=0)
-    row["needs_metadata"] = int(values["needs_metadata"])
-    return tuple(row[name] for name in bulk.WORK_INSERT_COLUMNS)
+    # The new work's values, completed in place: the state is written, then dropped.
+    row = state.values
+    row["id"] = state.id
+    row["citation_key"] = state.citation_key
+    row["is_new"] = row["is_read"] = row["starred"] = 0
+    row["needs_metadata"] = int(row["needs_metadata"])
+    return _WORK_ROW(row)
+
+
+_WORK_ROW = itemgetter(*bulk.WORK_INSERT_COLUMNS)
 
 
 def _write_updates(connection: Connection, changed: list[_WorkState]) -> None:
@@ -680,14 +726,16 @@ def _write_authors(connection: Connection, states: list[_WorkState]) -> None:
     people: list[tuple[Any, ...]] = []
     places: list[tuple[int, int, str]] = []
     for state in states:
+        work_id = state.id
         for position, person in enumerate(state.authors or ()):
             people.append(
-                (author_id, state.id, position, person.family, person.given, person.name,
+                (author_id, work_id, position, person.family, person.given, person.name,
                  person.orcid)
             )  # fmt: skip
-            places.extend(
-                (author_id, index, text) for index, text in enumerate(person.affiliations)
-            )
+            if person.affiliations:  # most people have none
+                places.extend(
+                    (author_id, index, text) for index, text in enumerate(person.affiliations)
+                )
             author_id += 1
     bulk.insert_many(
         connection,
@@ -734,12 +782,7 @@ def _stored_states(connection: Connection, work_ids: list[int]) -> dict[int, _Wo
             f"SELECT DISTINCT work_id, kind FROM work_terms WHERE work_id IN ({marks})", params
         ).all()
     )
-    user_set: dict[int, set[str]] = {}
-    for work_id, name in connection.exec_driver_sql(
-        f"SELECT work_id, field FROM field_provenance WHERE source = ? AND work_id IN ({marks})",
-        (Source.USER.value, *params),
-    ):
-        user_set.setdefault(work_id, set()).add(name)
+    records = provenance.read(connection, work_ids)
     found: dict[int, _WorkState] = {}
     rows = connection.exec_driver_sql(
         f"SELECT id, {', '.join(_STATE_COLUMNS)} FROM works WHERE id IN ({marks})", params
@@ -754,9 +797,10 @@ def _stored_states(connection: Connection, work_ids: list[int]) -> dict[int, _Wo
             id=work_id,
             new=False,
             filled=filled,
-            user_fields=user_set.get(work_id, set()),
+            user_fields=provenance.fields_of(records.get(work_id), Source.USER),
             citation_key=values["citation_key"],
             title_index=(values["year"], values["first_author_key"], values["title_key"]),
+            stored_provenance=records.get(work_id),
         )
     return found
 

@@ -289,20 +289,15 @@ class SyncRunModel(Base):
 
 
 class ProvenanceModel(Base):
-    """Who set each bibliographic field of a work last: seed, import, sync or user."""
+    """Who set each bibliographic field of a work last (seed, import, sync or user) and
+    when: one JSON record per work, see ``exodesk.storage.provenance``."""
 
-    __tablename__ = "field_provenance"
+    __tablename__ = "work_provenance"
 
     work_id: Mapped[int] = mapped_column(
         ForeignKey("works.id", ondelete="CASCADE"), primary_key=True
     )
-    field: Mapped[str] = mapped_column(String, primary_key=True)
-    source: Mapped[str] = mapped_column(String)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
-
-    __table_args__ = (
-        CheckConstraint("source IN ('seed', 'import', 'sync', 'user')", name="source"),
-    )
+    fields: Mapped[str] = mapped_column(Text)
 
 
 works = cast(Table, WorkModel.__table__)
@@ -315,7 +310,7 @@ citation_sources = cast(Table, CitationSourceModel.__table__)
 tags = cast(Table, TagModel.__table__)
 work_tags = cast(Table, WorkTagModel.__table__)
 notes = cast(Table, NoteModel.__table__)
-field_provenance = cast(Table, ProvenanceModel.__table__)
+work_provenance = cast(Table, ProvenanceModel.__table__)
 work_merges = cast(Table, WorkMergeModel.__table__)
 field_suggestions = cast(Table, SuggestionModel.__table__)
 work_sync_state = cast(Table, SyncStateModel.__table__)

@@ -23,11 +23,11 @@ from exodesk.core.records import (
     WorkRecord,
     authors_display,
 )
+from exodesk.storage import provenance
 from exodesk.storage.errors import ConflictError, NotFoundError
 from exodesk.storage.schema import (
     affiliations,
     authors,
-    field_provenance,
     work_terms,
     works,
 )
@@ -246,17 +246,8 @@ def set_provenance(
     source: Source,
     stamp: datetime,
 ) -> None:
-    for name in field_names:
-        connection.execute(
-            field_provenance.delete().where(
-                field_provenance.c.work_id == work_id, field_provenance.c.field == name
-            )
-        )
-        connection.execute(
-            insert(field_provenance).values(
-                work_id=work_id, field=name, source=source.value, updated_at=stamp
-            )
-        )
+    """Record ``source`` as the last setter of these fields (one record per work)."""
+    provenance.mark(connection, work_id, field_names, source, stamp)
 
 
 def get_work(connection: Connection, work_id: int) -> Work:
@@ -376,15 +367,10 @@ def authors_of(connection: Connection, chunk: list[int]) -> dict[int, tuple[Auth
 
 
 def _provenance_of(connection: Connection, chunk: list[int]) -> dict[int, dict[str, Source]]:
-    found: dict[int, dict[str, Source]] = {}
-    for work_id, name, source in fetch_all(
-        connection,
-        "SELECT work_id, field, source FROM field_provenance "
-        f"WHERE work_id IN ({placeholders(chunk)})",
-        chunk,
-    ):
-        found.setdefault(work_id, {})[name] = Source(source)
-    return found
+    return {
+        work_id: provenance.sources(text)
+        for work_id, text in provenance.read(connection, chunk).items()
+    }
 
 
 def set_flag(connection: Connection, work_ids: Iterable[int], column: str, value: bool) -> None:

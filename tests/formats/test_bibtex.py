@@ -764,3 +764,59 @@ def test_bibtex_program_runs_on_generated_exports(
     everything = generated + crowded
     bbl, _ = run_bibtex(write_bibtex(everything), tmp_path_factory.mktemp("bibtex"))
     assert len(re.findall(r"\\bibitem\{", bbl)) == len(everything)
+
+
+# -- the reader's fast paths give what the general code gives ---------------------------------
+
+_SOUP = st.lists(
+    st.sampled_from([*"ab Z1é\u00a0\u3000\t\n\r\x0b\x1f{}$~`'!?-\\&%#_^\"", "and", "AND"]),
+    max_size=40,
+).map("".join)
+_OLD_LATEX_CHARS = re.compile(r"[\\{}$~]|--|``|''|[!?]`")
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SOUP)
+def test_reading_fast_paths_agree_with_the_general_ones(value: str) -> None:
+    # A value the substring tests call LaTeX-free has nothing _LATEX_CHARS would find.
+    if not bibtex_module._may_hold_latex(value):
+        assert _OLD_LATEX_CHARS.search(value) is None
+    # Blank as the reader tells it (isspace) is blank as strip tells it.
+    assert (bool(value) and not value.isspace()) == bool(value.strip())
+    # Abstracts: one printable line, or the paragraph by paragraph reading.
+    text = bibtex_module._decode(value)
+    cleaned = bibtex_module._clean(text).replace("\r\n", "\n")
+    paragraphs = bibtex_module._PARAGRAPH_BREAK.split(cleaned)
+    slow = "\n\n".join(p for p in (bibtex_module._one_spaced(p).strip() for p in paragraphs) if p)
+    assert bibtex_module._paragraphs(value) == slow
+    # Name lists without braces: split at once, or word by word.
+    unbraced = value.replace("{", "").replace("}", "")
+    assert bibtex_module._split_names(unbraced) == bibtex_module._names_by_words(unbraced)
+    # Cached one-line text is the text.
+    assert bibtex_module._text(value) == (bibtex_module._one_line(value) if value else "")
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("Smith, A and Jones, B", ["Smith, A", "Jones, B"]),
+        ("Smith, A AND Jones, B and\tand Lee", ["Smith, A", "Jones, B", "Lee"]),
+        ("and Smith, A and", ["Smith, A"]),
+        ("Anderson, A and Andrews, B", ["Anderson, A", "Andrews, B"]),
+        ("Smith,\n  A  and  Jones", ["Smith, A", "Jones"]),
+        ("Gal\u00a0and Pál", ["Gal\u00a0and Pál"]),  # a no-break space belongs to its word
+    ],
+)
+def test_name_lists_split_at_and_words(value: str, names: list[str]) -> None:
+    assert bibtex_module._split_names(value) == names
+    assert bibtex_module._names_by_words(value) == names
+
+
+def test_abstracts_keep_their_paragraphs_and_decode_latex() -> None:
+    entry = read_one(
+        "@article{k,\n  title = {T},\n  abstract = {First  part,\n  still first.\n\n"
+        "Second -- with {DNA} and \\& more.},\n}\n"
+    )
+    assert entry.record.abstract == "First part, still first.\n\nSecond \u2013 with DNA and & more."
+    entry = read_one("@article{k, title = {T}, abstract = {One  line,  spaced}}")
+    assert entry.record.abstract == "One line, spaced"

@@ -140,3 +140,35 @@ def test_lines_are_those_of_the_equals_sign() -> None:
         ("title", "{x}", 4),
         ("year", "2020", 5),
     ]
+
+
+def _line_fields(text: str) -> object:
+    """What ``_Splitter._line_fields`` makes of the first entry of ``text``."""
+    return _Splitter(text)._line_fields(text.index(",") + 1)
+
+
+def test_entries_written_a_field_a_line_are_split_at_once() -> None:
+    entries = [
+        BibEntry(WorkRecord(title="A DNA study: x--y", abstract="One line.", year=2001), key="k"),
+        BibEntry(WorkRecord(title="Journal of Hematology & Oncology", year=1999), key="j"),
+    ]
+    for text in (write_bibtex(entries), write_biblatex(entries)):
+        assert _line_fields(text) is not None
+        assert check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@article{k,\n  note = {a\n\nb},\n}\n",  # a value over several lines
+        "@article{k,\n  title = {x}, year = 2020,\n}\n",  # two fields on a line
+        "@article{k,\n  title = {x}\n  year = 2020,\n}\n",  # a comma missing
+        "@article{k,\n  note = {a {b {c}}},\n}\n",  # braces three deep
+        "@article{k,\n  title = {x},\n  year = 2020}\n",  # "}" not on a line of its own
+        "@article{k,\n  title = {x},\n  year = 2020,\n  junk\n}\n",  # a name without "="
+        "@article{k,\n  title = {x} # {y},\n}\n",  # concatenation
+    ],
+)
+def test_other_entries_are_split_field_by_field(text: str) -> None:
+    assert _line_fields(text) is None
+    check(text)

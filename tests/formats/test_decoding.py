@@ -60,3 +60,13 @@ def test_any_bytes_decode_or_raise_format_error(data: bytes) -> None:
     except FormatError:
         return
     assert "\r" not in text and "\x00" not in text
+
+
+@given(st.binary(max_size=64))
+def test_blank_and_control_tests_agree_with_their_definitions(data: bytes) -> None:
+    from exodesk.formats.decoding import _has_text, _mostly_control
+
+    assert _has_text(data) == bool(data.strip())
+    text = data.decode("latin-1")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    assert _mostly_control(text) == (controls > 0.1 * max(len(text), 1))

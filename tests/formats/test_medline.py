@@ -412,3 +412,18 @@ def test_fuzz_mutated_files(data: st.DataObject) -> None:
         insert = data.draw(st.sampled_from(SNIPPETS) | st.text(max_size=8))
         text = text[:at] + insert + text[end:]
     read_or_format_error(text)
+
+
+def test_a_value_that_starts_on_the_next_line_is_one_line() -> None:
+    # An empty tag line and its continuation lines ("\r" is a line end too).
+    text = "PMID- 1\nTI  -\r      A title\n      on two lines\nVI  - \n      64\n\n"
+    (entry,) = read_medline(text).entries
+    assert (entry.record.title, entry.record.volume) == ("A title on two lines", "64")
+
+
+def test_a_bad_identifier_is_reported_on_its_own_line() -> None:
+    text = "PMID- 1\nTI  - t\nPMC - PMCnot\n\n"
+    result = read_medline(text)
+    (problem,) = result.problems
+    assert problem.line == 3 and "record kept" in problem.message
+    assert result.entries[0].record.pmcid == ""

@@ -483,3 +483,17 @@ def test_fuzz_mutated_files(data: st.DataObject) -> None:
         insert = data.draw(st.sampled_from(SNIPPETS) | st.text(max_size=8))
         text = text[:at] + insert + text[end:]
     read_or_format_error(text)
+
+
+def test_fields_that_go_on_over_continuation_lines() -> None:
+    # A field read as one line becomes one of many when a continuation line follows.
+    result = read_ris(ris("AU  - Kowalska, Anna", "Nowak, Jan", "N1  - first line", "second line"))
+    (entry,) = result.entries
+    assert [a.family for a in entry.record.authors] == ["Kowalska", "Nowak"]
+    assert entry.notes == ("first line\nsecond line",)
+
+
+def test_a_bad_identifier_is_reported_on_its_own_line() -> None:
+    result = read_ris(ris("PY  - 2020", "DO  - 11.1/not-a-doi"))
+    (problem,) = result.problems
+    assert problem.line == 4 and "record kept" in problem.message

@@ -18,7 +18,7 @@ _TAGS = (
 
 def _canonical_lines(raw: ris._RawRecord) -> list[str]:
     lines = [f"TY  - {raw.type_value}"]
-    for item in raw.fields:
+    for item in map(ris._field, raw.fields):
         lines.extend(f"{item.tag}  - {value}" for value in item.values)
     lines.append("ER  - ")
     return lines

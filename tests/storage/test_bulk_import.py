@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 from exodesk.core.entries import BibEntry
 from exodesk.core.records import BIBLIOGRAPHIC_FIELDS, Author, WorkRecord
+from exodesk.storage import provenance
 from exodesk.storage.importing import BATCH_RECORDS, ImportCancelled, ImportOptions
 from exodesk.storage.library import Library
 
@@ -207,7 +208,9 @@ def test_a_merge_that_fills_nothing_indexed_leaves_the_index_row_alone(
     assert empty_library.fts_rows() == _rebuilt_index(empty_library)
 
 
-def test_new_works_get_a_provenance_row_per_filled_field(empty_library: Library) -> None:
+def test_new_works_get_one_provenance_record_naming_each_filled_field(
+    empty_library: Library,
+) -> None:
     full = record(
         1,
         type="book",
@@ -231,6 +234,12 @@ def test_new_works_get_a_provenance_row_per_filled_field(empty_library: Library)
     assert set(works[0].provenance) == set(BIBLIOGRAPHIC_FIELDS)
     assert set(works[1].provenance) == {"type", "title", "year"}
     assert {source.value for work in works for source in work.provenance.values()} == {"import"}
+    with empty_library.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT work_id, fields FROM work_provenance ORDER BY work_id"
+        ).all()
+    assert [work_id for work_id, _fields in rows] == added
+    assert [len(provenance.decode(text)) for _work_id, text in rows] == [1, 1]
 
 
 def test_a_leftover_index_row_of_a_new_id_is_replaced(empty_library: Library) -> None:

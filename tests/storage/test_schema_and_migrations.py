@@ -206,3 +206,65 @@ def test_upgrading_from_0004_moves_tags_out_of_the_full_text_index(
     assert set(upgraded.query_work_ids(WorkQuery(text="quokka"))) == {work_id}
     assert set(upgraded.query_work_ids(WorkQuery(text="exosom"))) >= {work_id}
     upgraded.close()
+
+
+def test_upgrading_from_0006_keeps_every_field_s_provenance(
+    library: Library, library_path: Path
+) -> None:
+    from exodesk.core.records import Source
+    from exodesk.storage import provenance
+
+    work_id = library.find_work_id(pmid="39886670")
+    assert work_id is not None
+    library.update_fields(work_id, {"title": "My title"})
+    library.update_fields(work_id, {"pages": "1-9"}, Source.SYNC)
+    with library.engine.connect() as connection:
+        ids = [row[0] for row in connection.exec_driver_sql("SELECT id FROM works")]
+        records = provenance.read(connection, ids)
+    before = {work.id: work.provenance for work in library.get_works(ids)}
+    with library.engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+        rows = connection.exec_driver_sql(
+            "SELECT work_id, field, source, updated_at FROM field_provenance"
+        ).all()
+        tables = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master")}
+        hash_size = connection.exec_driver_sql(
+            "SELECT v FROM works_fts_config WHERE k = 'hashsize'"
+        ).scalar()
+    library.close()
+    assert "work_provenance" not in tables and hash_size == 1024 * 1024
+    # A row per field again, each with the time its group had.
+    expected_rows = {
+        (work_id, name, source, time)
+        for work_id, text in records.items()
+        for source, time, names in provenance.decode(text)
+        for name in names
+    }
+    assert set(rows) == expected_rows and len(rows) == len(expected_rows)
+
+    upgraded = Library.open(library_path)
+    assert upgraded.backup_path is not None
+    after = {work.id: work.provenance for work in upgraded.get_works(ids)}
+    assert after == before
+    assert after[work_id]["title"] is Source.USER and after[work_id]["pages"] is Source.SYNC
+    with upgraded.engine.connect() as connection:
+        again = provenance.read(connection, ids)
+        hash_size = connection.exec_driver_sql(
+            "SELECT v FROM works_fts_config WHERE k = 'hashsize'"
+        ).scalar()
+    upgraded.close()
+    assert hash_size == 4 * 1024 * 1024
+
+    # The same groups (source, time, fields), oldest first.
+    def groups(texts: dict[int, str]) -> dict[int, list[tuple[str, str, list[str]]]]:
+        return {
+            work_id: sorted((s, t, sorted(n)) for s, t, n in provenance.decode(text))
+            for work_id, text in texts.items()
+        }
+
+    assert groups(again) == groups(records)
+    for text in again.values():
+        times = [time for _source, time, _names in provenance.decode(text)]
+        assert times == sorted(times)

@@ -291,12 +291,13 @@ def measure_stall(ctx: Context) -> list[Row]:
     count = min(ctx.stall_records, ctx.works)
     path = transfer.record_files(ctx.out, ctx.seed, count)["ris"]
     target = transfer.fresh_copy(ctx.seed_only, ctx.out / "stall.sqlite")
-    from exodesk.app import _application, build_main_window
+    from exodesk.app import _application, build_main_window, settle_heap
 
     _application()
     library = _open(target)
     window = build_main_window(library, restore=False)
     gui.show(window)
+    settle_heap()  # as exodesk.app.run_gui does once its window shows
     try:
         result = gui.import_stalls(window, path)
     finally:

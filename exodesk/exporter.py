@@ -71,12 +71,10 @@ def _collect_entries(
     key_pattern: str,
     progress: Callable[[int, int], None] | None,
 ) -> list[BibEntry]:
-    if progress is None:
-        entries = library.entries_of(work_ids)
-    else:
-        entries = {}
-        for start in range(0, len(work_ids), PROGRESS_EVERY):
-            entries |= library.entries_of(work_ids[start : start + PROGRESS_EVERY])
+    entries: dict[int, BibEntry] = {}
+    for start in range(0, len(work_ids), PROGRESS_EVERY):
+        entries |= library.entries_of(work_ids[start : start + PROGRESS_EVERY])
+        if progress is not None:
             progress(len(entries), len(work_ids))
     missing = set(work_ids) - entries.keys()
     if missing:

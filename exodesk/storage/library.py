@@ -200,11 +200,11 @@ class Library:
         with self._write() as connection:
             works.set_flag(connection, work_ids, "starred", value)
 
-    def get_works(self, work_ids: Sequence[int], *, with_provenance: bool = True) -> list[Work]:
-        """Several works in the order given (unknown ids are left out); exports, which do
-        not show who set each field, leave out the provenance."""
+    def get_works(self, work_ids: Sequence[int]) -> list[Work]:
+        """Several works in the order given (unknown ids are left out). Exports read
+        ``entries_of`` instead."""
         with self._read() as connection:
-            found = works.get_works(connection, work_ids, with_provenance=with_provenance)
+            found = works.get_works(connection, work_ids)
             return [found[work_id] for work_id in work_ids if work_id in found]
 
     # -- importing -------------------------------------------------------------------------

@@ -265,10 +265,10 @@ def get_works(
     with_tags: bool = True,
 ) -> dict[int, Work]:
     """Whole works by id, a batch at a time: one query per table for 500 works, not
-    several per work (exports of 100,000 works depend on it). Unknown ids are left out.
+    several per work. Unknown ids are left out.
 
-    Exports need neither provenance (a row per field) nor, for citation keys, tags: they
-    leave them out (``Work.provenance`` empty, ``Work.tags`` empty)."""
+    Giving citation keys needs neither provenance nor tags: it leaves them out
+    (``Work.provenance`` empty, ``Work.tags`` empty)."""
     result: dict[int, Work] = {}
     # Plain SQL and whole result sets at a time: SQLAlchemy's statement building and its
     # row-by-row fetching cost more than the rest of the read. Times come back as its

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import exc
 
 from exodesk.core.records import Author, Source, WorkRecord
+from exodesk.storage import works
 from exodesk.storage.library import Library
 from exodesk.storage.sql import fetch_all, fetch_ids
 
@@ -45,8 +46,9 @@ def test_works_come_back_whole_and_typed(empty_library: Library) -> None:
     assert isinstance(work.created, datetime) and isinstance(work.updated, datetime)
     assert work.provenance["title"] is Source.IMPORT
     assert found[0].record == WorkRecord(title="Bare")  # identifiers "" (NULL when stored)
-    lean = empty_library.get_works([work_id], with_provenance=False)[0]
-    assert lean.record == record and lean.provenance == {}
+    with empty_library.engine.connect() as connection:  # what giving citation keys reads
+        lean = works.get_works(connection, [work_id], with_provenance=False, with_tags=False)
+    assert lean[work_id].record == record and lean[work_id].provenance == {}
 
 
 def test_driver_reads_give_sqlalchemys_errors(library: Library) -> None:

@@ -357,32 +357,30 @@ def measure_export(ctx: Context) -> list[Row]:
     ids = transfer.first_citing_ids(ctx.library, min(ctx.export_records, ctx.works))
     folder = ctx.out / "exported"
     folder.mkdir(exist_ok=True)
-    first = transfer.timed_export(ctx.library, ids, folder)
-    runs = [transfer.timed_export(ctx.library, ids, folder) for _ in range(ctx.runs)]
-    collect = median([r.collect_seconds for r in runs])
+    first = transfer.timed_export(ctx.library, ids, "bibtex", folder)
     rows = []
     for name in transfer.EXPORT_FORMATS:
-        seconds = [r.seconds(name) for r in runs]
-        render_only = median([r.render_seconds[name] for r in runs])
-        note = f"{len(ids):,} records, keys stored; collect_entries {collect:.2f} s + render "
+        runs = [transfer.timed_export(ctx.library, ids, name, folder) for _ in range(ctx.runs)]
+        seconds = median([r.seconds for r in runs])
+        read = median([r.read_seconds for r in runs])
         rows.append(
             row(
                 f"export {transfer.LABELS[name]}",
-                len(ids) / median(seconds),
+                len(ids) / seconds,
                 BUDGETS["export"],
                 ctx.works,
-                note=note + f"and write {render_only:.2f} s",
+                note=f"{len(ids):,} records, keys stored; {_spread([r.seconds for r in runs], 's')}"
+                f"; reading {read:.2f} s, rendering and writing {seconds - read:.2f} s",
             )
         )
-    seconds = first.seconds("bibtex")
     rows.append(
         row(
             "export BibTeX, first time (citation keys assigned)",
-            len(ids) / seconds,
+            len(ids) / first.seconds,
             BUDGETS["export"],
             ctx.works,
-            note=f"1 run; collect_entries {first.collect_seconds:.1f} s (assigns and stores "
-            f"the keys) + render and write {first.render_seconds['bibtex']:.1f} s",
+            note=f"1 run; reading {first.read_seconds:.2f} s, then giving and storing the keys, "
+            f"rendering and writing {first.seconds - first.read_seconds:.2f} s",
         )
     )
     return rows
@@ -465,8 +463,9 @@ def _notes(ctx: Context) -> list[str]:
         f"(capped by --import-records), median of {ctx.import_runs} runs, into a library "
         "with only the seed (new works) and into the working copy that already holds "
         "them (all merge).",
-        "Export: `collect_entries` (shared by every format, counted in each) + `render` + "
-        "`write_file` (the UTF-8 file, written and moved into place as File > Export does), on "
+        "Export: `exporter.export_text` (`collect_entries` reads the works, then `render`) + "
+        "`write_file` (the UTF-8 file, written and moved into place), as File > Export's task "
+        "does, each format on its own, on "
         f"{min(ctx.export_records, ctx.works):,} works (capped by --export-records). "
         f"Bibliography: `render(..., 'text', style='apa')` on {BIBLIOGRAPHY_RECORDS:,} works.",
         "Stall: `TransferController.start_import` on a window over a seed-only library, a "

@@ -11,7 +11,7 @@ from pathlib import Path
 from benchmarks.corpus import Corpus
 from benchmarks.generate import FILE_FORMATS, entries_of, write_files
 from exodesk.core.query import Scope, WorkQuery
-from exodesk.exporter import collect_entries, render, write_file
+from exodesk.exporter import export_text, write_file
 from exodesk.importer import import_files
 from exodesk.storage.library import Library
 
@@ -61,29 +61,32 @@ def first_citing_ids(library: Library, count: int) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class ExportRun:
-    collect_seconds: float
-    #: ``render`` and ``write_file`` per format (File > Export writes the file too).
-    render_seconds: dict[str, float]
+    """One export of one format, as File > Export runs it."""
 
-    def seconds(self, name: str) -> float:
-        return self.collect_seconds + self.render_seconds[name]
+    seconds: float
+    #: Until the last batch of works was read (``collect_entries`` reports it).
+    read_seconds: float
 
 
-def timed_export(library: Library, work_ids: Sequence[int], folder: Path) -> ExportRun:
-    """``collect_entries`` once (what every format shares), then per format ``render`` and
-    ``write_file`` into ``folder``, as File > Export does."""
+def timed_export(
+    library: Library, work_ids: Sequence[int], format_name: str, folder: Path
+) -> ExportRun:
+    """``export_text`` (read the works, give missing keys, render) and ``write_file`` into
+    ``folder``: what File > Export's task does."""
+    read_at = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal read_at
+        if done == total:
+            read_at = time.perf_counter()
+
     started = time.perf_counter()
-    entries = collect_entries(library, work_ids)
-    collect_seconds = time.perf_counter() - started
-    rendered = {}
-    for name in EXPORT_FORMATS:
-        started = time.perf_counter()
-        write_file(render(entries, name), folder / f"export.{name}")
-        rendered[name] = time.perf_counter() - started
-    return ExportRun(collect_seconds, rendered)
+    text = export_text(library, work_ids, format_name, progress=progress)
+    write_file(text, folder / f"export.{format_name}")
+    return ExportRun(time.perf_counter() - started, read_at - started)
 
 
 def timed_bibliography(library: Library, work_ids: Sequence[int], style: str = "apa") -> float:
     started = time.perf_counter()
-    render(collect_entries(library, work_ids), "text", style=style)
+    export_text(library, work_ids, "text", style=style)
     return time.perf_counter() - started

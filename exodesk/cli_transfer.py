@@ -10,9 +10,8 @@ from exodesk.core.citekeys import DEFAULT_PATTERN
 from exodesk.exporter import (
     DEFAULT_STYLE,
     ExportScope,
-    collect_entries,
     export_names,
-    render,
+    export_text,
     write_file,
 )
 from exodesk.importer import import_files
@@ -48,8 +47,7 @@ def cmd_export(library: Library, args: argparse.Namespace) -> None:
         if args.items
         else ExportScope(tag_id=tag_id, query=args.query or "").resolve(library)
     )
-    entries = collect_entries(library, ids, key_pattern=args.key_pattern)
-    text = render(entries, args.format, style=args.style)
+    text = export_text(library, ids, args.format, style=args.style, key_pattern=args.key_pattern)
     if args.output is None:
         _write(text.rstrip("\n"))
         return
@@ -58,7 +56,9 @@ def cmd_export(library: Library, args: argparse.Namespace) -> None:
     except OSError as error:
         raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
     if args.json:
-        _write_json({"file": str(args.output), "format": args.format, "count": len(entries)})
+        _write_json(
+            {"file": str(args.output), "format": args.format, "count": len(dict.fromkeys(ids))}
+        )
 
 
 def _format_name(value: str) -> str:

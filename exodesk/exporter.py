@@ -21,8 +21,6 @@ from exodesk.storage.library import Library
 #: Formats that are not file formats of the registry but a formatted bibliography.
 BIBLIOGRAPHY_OUTPUTS = {"text": "text", "markdown": "markdown", "html": "html"}
 DEFAULT_STYLE = "apa"
-#: Works read between two progress reports (an export dialog shows them).
-PROGRESS_EVERY = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +69,10 @@ def _collect_entries(
     key_pattern: str,
     progress: Callable[[int, int], None] | None,
 ) -> list[BibEntry]:
-    entries: dict[int, BibEntry] = {}
-    for start in range(0, len(work_ids), PROGRESS_EVERY):
-        entries |= library.entries_of(work_ids[start : start + PROGRESS_EVERY])
-        if progress is not None:
-            progress(len(entries), len(work_ids))
+    total = len(work_ids)
+    entries = library.entries_of(
+        work_ids, None if progress is None else lambda done: progress(done, total)
+    )
     missing = set(work_ids) - entries.keys()
     if missing:
         raise NotFoundError(f"No work with id {min(missing)}.")
@@ -105,6 +102,38 @@ def render(
     # The writers make millions of short strings and no cycles (see ``paused_gc``).
     with paused_gc():
         return fmt.write(entries)
+
+
+def export_text(
+    library: Library,
+    work_ids: Sequence[int],
+    format_name: str,
+    *,
+    style: str | Path = DEFAULT_STYLE,
+    key_pattern: str = DEFAULT_PATTERN,
+    progress: Callable[[int, int], None] | None = None,
+    check: Callable[[], None] = lambda: None,
+) -> str:
+    """A whole export (``collect_entries``, then ``render``) as one text; ``check`` runs
+    after each batch of works read and before rendering (a task's cancellation check raises
+    there).
+
+    Cyclic collection stays paused until the entries are gone. Every object made during a
+    pause counts as new, so the first collection after it walks every entry still alive:
+    60 ms for 20,000 works when ``collect_entries`` returned them, up to 100 ms more when
+    that collection grew into a full one over the window's objects."""
+
+    def reported(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total)
+        check()
+
+    with paused_gc():
+        entries = collect_entries(library, work_ids, key_pattern=key_pattern, progress=reported)
+        check()
+        text = render(entries, format_name, style=style)
+        del entries
+    return text
 
 
 def write_file(text: str, path: Path) -> None:

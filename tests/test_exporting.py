@@ -1,18 +1,25 @@
-"""Exports read and write without cyclic garbage collection, and turn it back on after."""
+"""Exports read and write without cyclic garbage collection, and turn it back on after; a
+whole export reports its reading and can be stopped between batches."""
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from exodesk import exporter
+from exodesk.core.entries import BibEntry
 from exodesk.core.query import Scope, WorkQuery
+from exodesk.core.records import Author, WorkRecord
 from exodesk.formats import registry
 from exodesk.storage import citekeys as citekeys_store
 from exodesk.storage.errors import NotFoundError
+from exodesk.storage.importing import ImportOptions
 from exodesk.storage.library import Library
+from exodesk.storage.sql import BATCH
 
 
 def test_collecting_and_writing_pause_garbage_collection(
@@ -77,3 +84,67 @@ def test_a_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
         exporter.write_file("text\n", blocked)
     assert (blocked / "inside").read_text(encoding="utf-8") == "kept"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["folder.bib", "refs.bib"]
+
+
+def _many_works(library: Library, count: int) -> list[int]:
+    entries = [
+        BibEntry(
+            WorkRecord(
+                title=f"Study {number} of exosomes",
+                authors=(Author("Nowak", "Anna"), Author("Kim", "Lee")),
+                year=2000 + number % 25,
+            )
+        )
+        for number in range(count)
+    ]
+    return library.import_entries([(entries, ImportOptions(origin="test"))])[0].added
+
+
+def test_an_export_resumes_collection_only_once_its_entries_are_gone(
+    empty_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Objects made while collection is paused are young: were the entries alive when it
+    resumed, the next collection would walk every one of them."""
+    ids = _many_works(empty_library, 1200)
+    exporter.export_text(empty_library, ids, "csl-json")  # gives the keys (first-time work)
+    young_at_resume: list[int] = []
+    real_pause = exporter.paused_gc
+
+    @contextmanager
+    def watched_pause() -> Iterator[None]:
+        with real_pause():
+            yield
+            young_at_resume.append(len(gc.get_objects(generation=0)))
+
+    monkeypatch.setattr(exporter, "paused_gc", watched_pause)
+    gc.collect()
+    text = exporter.export_text(empty_library, ids, "csl-json")
+    assert text.count('"title": "Study ') == 1200
+    collected, rendered, whole = young_at_resume
+    # collect_entries and render leave the entries alive (at least a record and an entry
+    # per work); a whole export leaves a few objects, whatever the number of works.
+    assert collected >= 2 * 1200 and rendered >= 2 * 1200
+    assert whole < 100
+    assert gc.isenabled()
+
+
+def test_an_export_reports_each_batch_and_stops_when_cancelled(empty_library: Library) -> None:
+    ids = _many_works(empty_library, 2 * BATCH + 1)
+    reports: list[tuple[int, int]] = []
+    assert exporter.export_text(empty_library, ids, "ris", progress=lambda *r: reports.append(r))
+    assert reports == [(BATCH, len(ids)), (2 * BATCH, len(ids)), (len(ids), len(ids))]
+
+    class Cancelled(Exception):
+        pass
+
+    checks = 0
+
+    def check() -> None:
+        nonlocal checks
+        checks += 1
+        if checks == 2:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        exporter.export_text(empty_library, ids, "ris", check=check)
+    assert checks == 2 and gc.isenabled()

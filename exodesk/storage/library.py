@@ -263,13 +263,16 @@ class Library:
         with self._write() as connection:
             return citekeys_store.assign_keys(connection, work_ids, make_key, records or {})
 
-    def entries_of(self, work_ids: Sequence[int]) -> dict[int, BibEntry]:
+    def entries_of(
+        self, work_ids: Sequence[int], progress: Callable[[int], None] | None = None
+    ) -> dict[int, BibEntry]:
         """The works as an export writes them (record, stored citation key or "", tag names,
-        note bodies) by id, in the order given; unknown ids are left out."""
+        note bodies) by id, in the order given; unknown ids are left out. All read in one
+        transaction; ``progress`` gets how many ids are handled, now and then."""
         from exodesk.storage.entries import read_entries
 
         with self._read() as connection:
-            return read_entries(connection, work_ids)
+            return read_entries(connection, work_ids, progress)
 
     def merge_history(self, work_id: int) -> list[tuple[str, str, str]]:
         """(origin, matched_on, fields filled) for each record merged into the work."""

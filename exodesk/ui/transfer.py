@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from exodesk.exporter import collect_entries, render, write_file
+from exodesk.exporter import collect_entries, export_text, write_file
 from exodesk.importer import ImportReport, import_files
 from exodesk.storage.importing import ImportCancelled
 from exodesk.storage.library import Library
@@ -186,11 +186,15 @@ class TransferController(QObject):
         def work(context: TaskContext) -> str:
             ids = scope.resolve(self._library)
             context.check_cancelled()
-            entries = collect_entries(
-                self._library, ids, key_pattern=pattern, progress=context.progress
+            text = export_text(
+                self._library,
+                ids,
+                choice.format_name,
+                style=choice.style,
+                key_pattern=pattern,
+                progress=context.progress,
+                check=context.check_cancelled,
             )
-            context.check_cancelled()
-            text = render(entries, choice.format_name, style=choice.style)
             context.check_cancelled()
             write_file(text, choice.path)
             return str(choice.path)

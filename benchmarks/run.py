@@ -117,9 +117,10 @@ class Context:
 
     @cached_property
     def window(self) -> MainWindow:
-        from exodesk.app import _application, build_main_window
+        from exodesk.app import _application, build_main_window, share_the_gil
 
         _application()
+        share_the_gil()  # as exodesk.app.run_gui does
         window = build_main_window(self.library, restore=False)
         gui.show(window)
         return window
@@ -291,9 +292,10 @@ def measure_stall(ctx: Context) -> list[Row]:
     count = min(ctx.stall_records, ctx.works)
     path = transfer.record_files(ctx.out, ctx.seed, count)["ris"]
     target = transfer.fresh_copy(ctx.seed_only, ctx.out / "stall.sqlite")
-    from exodesk.app import _application, build_main_window, settle_heap
+    from exodesk.app import _application, build_main_window, settle_heap, share_the_gil
 
     _application()
+    share_the_gil()  # as exodesk.app.run_gui does
     library = _open(target)
     window = build_main_window(library, restore=False)
     gui.show(window)

@@ -99,6 +99,7 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
         log_dir(), stderr_level=logging.WARNING, secrets=[os.environ.get("EXODESK_NCBI_API_KEY")]
     )
     app = _application()
+    share_the_gil()
     window: MainWindow | None = None
     crash = install_crash_handler(app, log_path, lambda: window)
     guard: InstanceGuard | None = None
@@ -151,6 +152,21 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
             guard.close()  # before the library closes: later launches start afresh
         crash.uninstall()
         library.close()
+
+
+#: How long a thread keeps the GIL once another thread asks for it (CPython's default: 5 ms).
+GIL_SWITCH_INTERVAL_S = 0.001
+
+
+def share_the_gil() -> None:
+    """Make threads hand the GIL to the window's thread within a millisecond.
+
+    The works table's loader reads ids through SQLite, which releases the GIL for each row
+    and takes it back at once; the window's thread, waking up for it a moment too late,
+    waited up to CPython's 5 ms switch interval again and again. After a 100,000-record
+    import the table's first paint took 27-30 ms while the loader ran (13 ms without it),
+    and 14-18 ms with this interval."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
 def settle_heap() -> None:

@@ -78,18 +78,28 @@ def kept_identifier(
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(*file_caches: _Clearable) -> Iterator[None]:
     """No cyclic garbage collection inside: readers and imports make millions of objects
     and no reference cycles, and every full collection would walk all of them again (with
     the GIL held, so the window would freeze meanwhile). Collection resumes afterwards
-    unless it was already off; nested use is fine."""
+    unless it was already off; nested use is fine.
+
+    ``file_caches`` (a reader's caches of one file's names) are emptied before collection
+    resumes: everything made during a pause is young, and the first collection after it
+    walks all that is still alive (the 8,192 authors of a reader's cache took 6 ms)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        for cache in file_caches:
+            cache.cache_clear()
         if was_enabled:
             gc.enable()
+
+
+class _Clearable(Protocol):
+    def cache_clear(self) -> None: ...
 
 
 #: A file's text: whole, or in pieces that joined are the text (``decoding.decode_pieces``).

@@ -904,7 +904,7 @@ def read_bibtex(text: str, *, source_name: str = "<text>") -> ReadResult:
     Raises:
         FormatError: empty text, binary data, or no BibTeX block at all.
     """
-    with paused_gc():
+    with paused_gc(_read_name, _short_text, _decode_short):
         return _read_bibtex(text, source_name)
 
 

@@ -239,7 +239,7 @@ def read_medline(text: Text, *, source_name: str = "<text>") -> ReadResult:
     Raises:
         FormatError: the text is empty, binary, or does not start with a MEDLINE tag line.
     """
-    with paused_gc():
+    with paused_gc(_new_author):
         return _read_medline(text, source_name)
 
 

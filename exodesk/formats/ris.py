@@ -220,7 +220,7 @@ def read_ris(text: Text, *, source_name: str = "<text>") -> ReadResult:
     Raises:
         FormatError: the text is empty, binary, or holds no ``TY  -`` line at all.
     """
-    with paused_gc():
+    with paused_gc(_author):
         return _read_ris(text, source_name)
 
 

@@ -464,28 +464,36 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _works_added_or_removed(self) -> None:
-        self.sidebar_model.refresh()
-        self._run_query()
+        if self._refresh_sidebar(self.sidebar_model.refresh):
+            self._run_query()
         self._refresh_banner()
 
     def _tags_changed(self) -> None:
         entry = self.current_entry()
-        # A new or removed tag rebuilds the sidebar, which loses its current entry for a
-        # moment; putting it back must not run the table's query again (that would clear
-        # the user's selection) unless the table shows a tag, whose rows may have changed.
-        self._keeping_sidebar_entry = True
-        try:
-            self.sidebar_model.refresh_tags()
-            kept = entry is not None and self.select_sidebar_key(entry.key())
-        finally:
-            self._keeping_sidebar_entry = False
-        if entry is not None and not kept:
-            # The tag being shown was merged away or deleted: fall back to all citing.
-            self.select_sidebar_key((EntryKind.FILTER.value, Scope.CITING))
-        elif entry is not None and entry.kind is EntryKind.TAG:
-            self._run_query()
+        if not self._refresh_sidebar(self.sidebar_model.refresh_tags):
+            return
+        if entry is not None and entry.kind is EntryKind.TAG:
+            self._run_query()  # the rows of the tag shown may have come or gone
         else:
             self.works_model.refresh_all()
+
+    def _refresh_sidebar(self, refresh: Callable[[], None]) -> bool:
+        """Run ``refresh`` keeping the sidebar's current entry: a new or removed tag rebuilds
+        the sidebar, which loses its current entry for a moment, and putting it back must
+        not run the table's query (that would clear the user's selection).
+
+        False when the entry is gone (its tag was merged away or deleted): Citing articles
+        is selected instead, which ran the table's query."""
+        entry = self.current_entry()
+        self._keeping_sidebar_entry = True
+        try:
+            refresh()
+            kept = entry is None or self.select_sidebar_key(entry.key())
+        finally:
+            self._keeping_sidebar_entry = False
+        if not kept:
+            self.select_sidebar_key((EntryKind.FILTER.value, Scope.CITING))
+        return kept
 
     def _refresh_banner(self) -> None:
         review_id = self.library.tracked_review_id()

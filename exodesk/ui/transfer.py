@@ -21,6 +21,8 @@ from exodesk.ui.transfer_dialogs import ExportChoice, ExportDialog, ImportDialog
 
 STYLE_SETTING = "citation/style"
 KEY_PATTERN_SETTING = "citation/keyPattern"
+#: Between two refreshes after an import (see ``TransferController._in_turns``).
+TURN_DELAY_MS = 1
 
 
 def citation_style() -> str:
@@ -130,7 +132,8 @@ class TransferController(QObject):
         back to back they would keep the window from repainting for all of that time."""
         steps: list[Callable[[], object]] = []
         if report.added or report.merged:
-            steps += [self._events.works_added_or_removed.emit, self._events.tags_changed.emit]
+            # The sidebar's counts and tags and the table's rows are all read again.
+            steps.append(self._events.works_added_or_removed.emit)
         if report.merged:
             # The added works came with the reload above: only the merged ones changed.
             steps.append(lambda: self._events.works_changed.emit(report.merged_ids()))
@@ -140,7 +143,11 @@ class TransferController(QObject):
     def _in_turns(self, steps: Sequence[Callable[[], object]]) -> None:
         """Run the steps in order, each in a turn of the event loop of its own (timers that
         came due meanwhile, repaints among them, run in between); none after this
-        controller is gone."""
+        controller is gone.
+
+        Each step is a timer due a millisecond after the last ended: Qt runs a zero-delay
+        single shot as a posted call, ahead of every timer that came due, so the steps ran
+        back to back (47 ms without a repaint after a 100,000-record import)."""
         if not steps:
             return
         first, rest = steps[0], steps[1:]
@@ -149,7 +156,7 @@ class TransferController(QObject):
             first()
             self._in_turns(rest)
 
-        QTimer.singleShot(0, self, run)
+        QTimer.singleShot(TURN_DELAY_MS, self, run)
 
     def _report_import(self, report: ImportReport) -> None:
         self._events.status_message.emit(self.tr("Import: ") + report.summary())

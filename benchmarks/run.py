@@ -258,17 +258,18 @@ def measure_sort(ctx: Context) -> list[Row]:
 
 
 def measure_scroll(ctx: Context) -> list[Row]:
+    """The slowest frame of every run (the budget is a bound: no frame over it)."""
     runs = [[f * 1000 for f in gui.scroll_frames(ctx.window)] for _ in range(ctx.runs)]
     worst = [max(frames) for frames in runs]
     every = [f for frames in runs for f in frames]
     return [
         row(
-            "scroll to the end and back (slowest frame)",
-            median(worst),
+            "scroll to the end and back (slowest frame of all runs)",
+            max(worst),
             BUDGETS["scroll"],
             ctx.works,
-            note=f"{len(every)} frames; median frame {median(every):.1f} ms, "
-            f"worst of all runs {max(worst):.1f} ms",
+            note=f"{len(every)} frames in {len(runs)} runs; median frame {median(every):.1f} ms; "
+            f"slowest per run {', '.join(f'{frame:.1f}' for frame in worst)} ms",
         )
     ]
 
@@ -383,9 +384,26 @@ def measure_export(ctx: Context) -> list[Row]:
                 f"; reading {read:.2f} s, rendering and writing {seconds - read:.2f} s",
             )
         )
+    path = transfer.record_files(ctx.out, ctx.seed, min(ctx.import_records, ctx.works))["ris"]
+    target = ctx.out / "import-target.sqlite"
+    fresh = [
+        transfer.imported_then_exported(ctx.seed_only, target, path, "bibtex", folder)
+        for _ in range(ctx.import_runs)
+    ]
+    count = fresh[0][0]
+    seconds = [run.seconds for _count, run in fresh]
     rows.append(
         row(
-            "export BibTeX, first time (citation keys assigned)",
+            "export BibTeX of works an import just added (their first export)",
+            count / median(seconds),
+            BUDGETS["export"],
+            ctx.works,
+            note=f"{count:,} records, keys given by the import; {_spread(seconds, 's')}",
+        )
+    )
+    rows.append(
+        row(
+            "export BibTeX of works without keys (as a sync adds them), giving them keys",
             len(ids) / first.seconds,
             BUDGETS["export"],
             ctx.works,

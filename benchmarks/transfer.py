@@ -48,6 +48,19 @@ def timed_import(library_path: Path, file: Path) -> ImportRun:
     return ImportRun(seconds, report.added, report.merged, report.skipped)
 
 
+def imported_then_exported(
+    template: Path, target: Path, file: Path, format_name: str, folder: Path
+) -> tuple[int, ExportRun]:
+    """Import ``file`` into a fresh copy of ``template`` (untimed), then export the works it
+    added: their first export, with the keys the import gave them."""
+    library = Library.open(fresh_copy(template, target))
+    try:
+        added = [work_id for item in import_files(library, [file]).files for work_id in item.added]
+        return len(added), timed_export(library, added, format_name, folder)
+    finally:
+        library.close()
+
+
 def fresh_copy(template: Path, target: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)

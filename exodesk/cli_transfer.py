@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from exodesk.cli import CommandError, UsageError, _Commands, _Parser, _write, _write_json
-from exodesk.core.citekeys import DEFAULT_PATTERN
+from exodesk.core.citekeys import DEFAULT_PATTERN, validate_pattern
 from exodesk.exporter import (
     DEFAULT_STYLE,
     ExportScope,
@@ -19,11 +19,16 @@ from exodesk.storage.library import Library
 
 
 def cmd_import(library: Library, args: argparse.Namespace) -> None:
+    try:
+        validate_pattern(args.key_pattern)
+    except ValueError as error:
+        raise UsageError(f"--key-pattern: {error}") from None
     report = import_files(
         library,
         [Path(name) for name in args.files],
         format_name=args.format,
         cites_review=args.cites_review,
+        key_pattern=args.key_pattern,
     )
     if args.json:
         _write_json(report.to_json())
@@ -77,6 +82,8 @@ def add_transfer_commands(commands: _Commands, common: _Parser) -> None:
     importer.add_argument(
         "--cites-review", action="store_true", help="the imported works cite the tracked review"
     )
+    importer.add_argument("--key-pattern", default=DEFAULT_PATTERN, metavar="P",
+                          help="citation key pattern for added works without a key")  # fmt: skip
     importer.set_defaults(handler=cmd_import)
 
     exporter = commands.add_parser("export", parents=[common], help="export references")

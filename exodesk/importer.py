@@ -9,10 +9,11 @@ one transaction, so a cancel or an error leaves the library exactly as it was.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from exodesk.core.citekeys import DEFAULT_PATTERN
 from exodesk.core.entries import BibEntry, Problem
 from exodesk.formats.base import FormatError, paused_gc, release
 from exodesk.formats.decoding import read_file_pieces
@@ -130,10 +131,12 @@ def import_files(
     *,
     format_name: str | None = None,
     cites_review: bool = False,
+    key_pattern: str = DEFAULT_PATTERN,
     progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> ImportReport:
-    """Import the files; raises ImportCancelled (library unchanged) when cancelled.
+    """Import the files; raises ImportCancelled (library unchanged) when cancelled. Added
+    works without a usable key in their file get one from ``key_pattern``.
 
     Without cyclic garbage collection meanwhile (see ``paused_gc``): with 100,000 parsed
     records alive, each full collection would hold the GIL for a second."""
@@ -142,6 +145,7 @@ def import_files(
             library,
             paths,
             format_name=format_name,
+            options=ImportOptions(origin="", key_pattern=key_pattern),
             cites_review=cites_review,
             progress=progress,
             should_cancel=should_cancel,
@@ -153,6 +157,7 @@ def _import_files(
     paths: Sequence[Path],
     *,
     format_name: str | None,
+    options: ImportOptions,
     cites_review: bool,
     progress: Callable[[int, int], None] | None,
     should_cancel: Callable[[], bool] | None,
@@ -160,7 +165,7 @@ def _import_files(
     parsed: list[ParsedFile] = []
     try:
         return _store_files(
-            library, paths, parsed, format_name, cites_review, progress, should_cancel
+            library, paths, parsed, format_name, options, cites_review, progress, should_cancel
         )
     finally:
         for item in parsed:  # a slice at a time: see ``release``
@@ -172,6 +177,7 @@ def _store_files(
     paths: Sequence[Path],
     parsed: list[ParsedFile],
     format_name: str | None,
+    options: ImportOptions,
     cites_review: bool,
     progress: Callable[[int, int], None] | None,
     should_cancel: Callable[[], bool] | None,
@@ -184,7 +190,10 @@ def _store_files(
             raise ImportCancelled
     review_id = library.tracked_review_id() if cites_review else None
     batches = [
-        (item.entries, ImportOptions(origin=Path(item.report.path).name, cites_review_id=review_id))
+        (
+            item.entries,
+            replace(options, origin=Path(item.report.path).name, cites_review_id=review_id),
+        )
         for item in parsed
     ]
 

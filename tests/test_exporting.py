@@ -149,3 +149,16 @@ def test_an_export_reports_each_batch_and_stops_when_cancelled(empty_library: Li
     with pytest.raises(Cancelled):
         exporter.export_text(empty_library, ids, "ris", check=check)
     assert checks == 2 and gc.isenabled()
+
+
+def test_exporting_works_an_import_added_gives_no_keys(
+    empty_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _many_works(empty_library, 600)
+
+    def give_keys(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the export gave keys: the import should have")
+
+    monkeypatch.setattr(citekeys_store, "assign_keys", give_keys)
+    text = exporter.export_text(empty_library, ids, "bibtex")
+    assert text.count("@article{nowak") == 600  # {auth}{year}{shorttitle} of "Nowak-<n>"

@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_PATTERN",
     "FIELDS",
     "CitationKeyGenerator",
+    "first_free_key",
     "fold_ascii",
     "is_valid_key",
     "sanitize_key",
@@ -247,7 +248,7 @@ class CitationKeyGenerator:
         for index, record in enumerate(records):
             if not result[index]:
                 base = self.make_key(record)
-                key, next_suffix[base.lower()] = _unique(
+                key, next_suffix[base.lower()] = first_free_key(
                     base, used, next_suffix.get(base.lower(), 1)
                 )
                 used.add(key.lower())
@@ -264,8 +265,12 @@ def _suffix(number: int) -> str:
     return "".join(reversed(letters))
 
 
-def _unique(base: str, used_lower: set[str], first_suffix: int = 1) -> tuple[str, int]:
-    """The first free key of ``base``, ``base`` + suffix... and the suffix to try next."""
+def first_free_key(base: str, used_lower: set[str], first_suffix: int = 1) -> tuple[str, int]:
+    """The first free key of ``base``, ``base`` + suffix..., and the suffix to try next.
+
+    ``used_lower`` holds lower-cased keys. Suffixes before ``first_suffix`` are taken to be
+    used: keys are only ever added, so a caller giving many keys of one base passes back
+    the suffix it got and never probes the same ones twice."""
     if base.lower() not in used_lower:
         return base, first_suffix
     for number in count(first_suffix):
@@ -280,4 +285,4 @@ def unique_key(base: str, taken: Iterable[str]) -> str:
 
     Keys compare ignoring case (BibTeX treats "Smith2023" and "smith2023" as one key).
     """
-    return _unique(base, {key.lower() for key in taken})[0]
+    return first_free_key(base, {key.lower() for key in taken})[0]

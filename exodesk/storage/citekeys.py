@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection
 
-from exodesk.core.citekeys import unique_key
+from exodesk.core.citekeys import first_free_key
 from exodesk.core.records import WorkRecord
 from exodesk.storage.errors import NotFoundError
 from exodesk.storage.sql import BATCH, chunks, fetch_all, placeholders
@@ -30,7 +30,7 @@ def assign_keys(
 ) -> dict[int, str]:
     """See ``Library.assign_citation_keys``; ``records`` are known records of some works."""
     keys = stored_keys(connection, work_ids)
-    taken = _TakenKeys()
+    taken = TakenKeys()
     missing = [work_id for work_id in dict.fromkeys(work_ids) if work_id not in keys]
     for chunk in chunks(missing):
         unread = [work_id for work_id in chunk if work_id not in records]
@@ -50,9 +50,7 @@ def assign_keys(
         taken.add_prefixes(connection, {base.lower() for base in bases.values()})
         updates = []
         for work_id, base in bases.items():
-            key = unique_key(base, taken.starting_with(base.lower()))
-            taken.add(key.lower())
-            keys[work_id] = key
+            key = keys[work_id] = taken.give(base)
             updates.append((key, work_id))
         connection.exec_driver_sql(
             "UPDATE works SET citation_key = ? WHERE id = ?",
@@ -75,15 +73,16 @@ def stored_keys(connection: Connection, work_ids: Sequence[int]) -> dict[int, st
     return keys
 
 
-class _TakenKeys:
+class TakenKeys:
     """Lower-cased keys in use, grouped by the base keys (prefixes) asked about so far.
 
-    ``unique_key`` only ever tries the base and the base plus a suffix, so the keys that
-    start with the base are all it needs to see."""
+    ``give`` only ever tries the base and the base plus a suffix, so the keys that start
+    with the base are all it needs to see."""
 
     def __init__(self) -> None:
         self._by_prefix: dict[str, set[str]] = {}
         self._lengths: list[int] = []
+        self._next_suffix: dict[str, int] = {}
 
     def add_prefixes(self, connection: Connection, prefixes: set[str]) -> None:
         new = prefixes - self._by_prefix.keys()
@@ -101,8 +100,20 @@ class _TakenKeys:
             if group is not None:
                 group.add(key)
 
-    def starting_with(self, prefix: str) -> set[str]:
-        return self._by_prefix[prefix]
+    def release(self) -> None:
+        """Let the groups go one at a time (an import's may hold a key per added work)."""
+        while self._by_prefix:
+            self._by_prefix.popitem()
+        self._next_suffix.clear()
+
+    def give(self, base: str) -> str:
+        """A free key for ``base`` (asked about with ``add_prefixes``), now taken."""
+        prefix = base.lower()
+        key, self._next_suffix[prefix] = first_free_key(
+            base, self._by_prefix[prefix], self._next_suffix.get(prefix, 1)
+        )
+        self.add(key.lower())
+        return key
 
 
 def _stored_with_prefixes(connection: Connection, prefixes: Iterable[str]) -> list[tuple[str, str]]:

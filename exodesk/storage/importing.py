@@ -11,6 +11,10 @@ into, citation keys in use) are answered by one query each before the batch, wha
 import itself has added or changed is kept in memory, and the rows the batch produced are
 written by one ``executemany`` per table after it (see ``exodesk.storage.bulk``), their
 full-text rows every few batches, from the values at hand (``fts.insert_rows``).
+
+Every work an import adds gets its citation key: the file's when it has a usable one, else
+one made from ``ImportOptions.key_pattern``, unique in the library. It goes into the work's
+row with the rest, so an export never has to give keys to the works of an import.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from exodesk.core.citekeys import sanitize_key
+from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator, sanitize_key
 from exodesk.core.entries import BibEntry, Problem
 from exodesk.core.identifiers import InvalidIdentifier, doi_key
 from exodesk.core.matching import name_key, title_key, titles_match
 from exodesk.core.records import BIBLIOGRAPHIC_FIELDS, Author, Source, WorkRecord
 from exodesk.core.records import authors_display as display_of
-from exodesk.storage import bulk, fts, provenance, tags, works
+from exodesk.storage import bulk, citekeys, fts, provenance, tags, works
 from exodesk.storage.schema import works as works_table
 from exodesk.storage.sql import placeholders
 
@@ -59,6 +63,8 @@ class ImportOptions:
     cites_review_id: int | None = None  # add a citation edge to this work
     edge_source: str = "import"
     source: Source = Source.IMPORT
+    #: Makes the citation keys of added works that bring none (``exodesk.core.citekeys``).
+    key_pattern: str = DEFAULT_PATTERN
 
 
 def find_match(connection: Connection, record: WorkRecord) -> tuple[int, str] | None:
@@ -195,6 +201,8 @@ class _WorkState:
     notes: set[str] | None = None  # stripped bodies; None until needed
     #: A stored work whose indexed text (``works_fts``) this batch changed.
     text_changed: bool = False
+    #: An added work's record, for its key when its file gives none (``_give_keys``).
+    record: WorkRecord | None = None
 
 
 @dataclass
@@ -222,6 +230,8 @@ class _Session:
         self._titles: dict[int, tuple[int | None, str, str]] = {}
         self._by_year_author: dict[tuple[int | None, str], set[int]] = {}
         self._keys: set[str] = set()
+        self._make_key = CitationKeyGenerator(options.key_pattern).make_key
+        self._taken_keys = citekeys.TakenKeys()  # by base key, for the keys it gives
         self._tag_ids: dict[str, int] = {}
         # The database as it was when the batch began (cleared with every batch).
         self._db_ids: dict[tuple[str, str], int | None] = {}
@@ -447,6 +457,7 @@ class _Session:
             terms=terms,
             provenance=dict.fromkeys(filled),
             notes=set(),
+            record=record,
         )
         self._states[work_id] = state
         self._index(state)
@@ -548,6 +559,7 @@ class _Session:
         states = sorted(self._states.values(), key=lambda state: state.id)
         added = [state for state in states if state.new]
         changed = [state for state in states if not state.new]
+        self._give_keys(states)
         bulk.insert_many(
             connection,
             "works",
@@ -618,6 +630,27 @@ class _Session:
         # Written: the next batch reads back what it needs of these works.
         self._states.clear()
 
+    def _give_keys(self, states: list[_WorkState]) -> None:
+        """A key for each added work that kept none from its file: the first of its base
+        key, then with "a", "b"... that no stored work, nor this import, holds."""
+        bases = [
+            (state, self._make_key(state.record))
+            for state in states
+            if state.record is not None and state.citation_key is None
+        ]
+        if not bases:
+            return
+        taken = self._taken_keys
+        # What the library holds under these bases (earlier batches' keys included: they
+        # are written), then the keys this batch kept from its file, not yet written.
+        taken.add_prefixes(self.connection, {base.lower() for _state, base in bases})
+        for state in states:
+            if state.key_changed and state.citation_key is not None:
+                taken.add(state.citation_key.lower())
+        for state, base in bases:
+            state.citation_key = taken.give(base)
+            self._keys.add(state.citation_key.lower())
+
     def write_index(self) -> None:
         """Write the full-text rows gathered so far.
 
@@ -643,6 +676,7 @@ class _Session:
             self._reindex,
         ):  # fmt: skip
             _drain(kept)
+        self._taken_keys.release()
         self._pending = _Pending()
 
 

@@ -100,12 +100,14 @@ class TransferController(QObject):
             self.failed.emit(self.tr("Another import or export is still running."))
             return None
         files = [Path(p) for p in paths]
+        pattern = key_pattern()
 
         def work(context: TaskContext) -> ImportReport:
             return import_files(
                 self._library,
                 files,
                 cites_review=cites_review,
+                key_pattern=pattern,
                 progress=context.progress,
                 should_cancel=context.should_cancel,
             )

@@ -137,3 +137,25 @@ def test_export_errors(library_path: Path, capsys) -> None:
     assert run(library_path, "export", "--format", "text", "--style", "no-such-style") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("exodesk: error: ") for line in err)
+
+
+def test_import_gives_the_works_it_adds_keys_from_the_pattern(
+    library_path: Path, nbib: Path, capsys
+) -> None:
+    assert run(library_path, "import", "--key-pattern", "{author}", str(nbib)) == 2
+    assert "--key-pattern: unknown field {author}" in capsys.readouterr().err
+    library = Library.open(library_path)
+    assert library.count_works(WorkQuery(scope=Scope.ALL)) == 5  # nothing was read
+    library.close()
+
+    assert run(library_path, "import", "--key-pattern", "{Auth}{year}", str(nbib)) == 0
+    library = Library.open(library_path)
+    try:
+        added = library.find_work_id(pmid="12345678")
+        merged = library.find_work_id(pmid="39857679")
+        assert added is not None and merged is not None
+        # Stored keys come back as they are; a work without one gets "new" here.
+        keys = library.assign_citation_keys([added, merged], lambda _record: "new")
+        assert keys == {added: "Lukasiewicz2024", merged: "new"}  # merging gives no key
+    finally:
+        library.close()

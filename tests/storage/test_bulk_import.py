@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from exodesk.core.citekeys import first_free_key
 from exodesk.core.entries import BibEntry
 from exodesk.core.records import BIBLIOGRAPHIC_FIELDS, Author, WorkRecord
 from exodesk.storage import provenance
@@ -106,14 +107,51 @@ def test_keys_from_files_stay_unique_ignoring_case_across_batches(empty_library:
         for n in range(BATCH_RECORDS + 4)
     ]
     outcome = empty_library.import_entries([(entries, OPTIONS)])[0]
+    assert len(outcome.added) == BATCH_RECORDS + 4
     with empty_library.engine.connect() as connection:
-        keys = [
-            key
-            for (key,) in connection.exec_driver_sql(
-                "SELECT citation_key FROM works WHERE citation_key IS NOT NULL"
-            )
-        ]
-    assert keys == ["shared"] and len(outcome.added) == BATCH_RECORDS + 4
+        stored = dict(connection.exec_driver_sql("SELECT id, citation_key FROM works").fetchall())
+    keys = [stored[work_id] for work_id in outcome.added]
+    # The first keeps its file's key; the others, whose keys clash with it, get one from
+    # the pattern, and no two keys are one ignoring case.
+    assert keys[0] == "shared"
+    assert all(keys) and len({key.lower() for key in keys}) == len(keys)
+    assert not any(key.lower().startswith("shared") for key in keys[1:])
+
+
+def test_added_works_get_keys_from_the_pattern_unique_in_the_library(
+    empty_library: Library,
+) -> None:
+    # Stored before: a key that the pattern gives record 0 too, in other letters.
+    empty_library.import_entries([([BibEntry(record(0), key="FAMILY02000")], OPTIONS)])
+    numbers = range(1, 2 * BATCH_RECORDS + 3)  # three batches; each base comes back often
+    entries = [BibEntry(record(number), line=number) for number in numbers]
+    # A file key in the first batch that the pattern would give a later work of its base.
+    entries.insert(5, BibEntry(record(9999, doi="10.5555/keyed"), key="Family32003A"))
+    options = ImportOptions(origin="keys.ris", key_pattern="{auth}{year}")
+    added = empty_library.import_entries([(entries, options)])[0].added
+    keys = empty_library.assign_citation_keys(added, lambda _record: "never")
+    # Each work the first free key of its base, in file order, next to the stored keys.
+    used = {"family02000", "family32003a"}
+    expected = []
+    for entry in entries:
+        if entry.key:
+            expected.append(entry.key)
+            continue
+        number = entry.line or 0
+        key, _next = first_free_key(f"family{number % 7}{2000 + number % 20}", used)
+        used.add(key)
+        expected.append(key)
+    assert [keys[work_id] for work_id in added] == expected
+    assert "family32003b" in expected and "family02000a" in expected
+
+
+def _forget_keys(library: Library, work_ids: list[int]) -> None:
+    """Works without keys, as a sync or an older exodesk left them (imports give keys)."""
+    with library.engine.begin() as connection:
+        connection.exec_driver_sql(
+            f"UPDATE works SET citation_key = NULL WHERE id IN ({','.join('?' * len(work_ids))})",
+            tuple(work_ids),
+        )
 
 
 def test_assigned_keys_are_unique_and_distinct_from_stored_ones(empty_library: Library) -> None:
@@ -121,6 +159,7 @@ def test_assigned_keys_are_unique_and_distinct_from_stored_ones(empty_library: L
     rest = [BibEntry(record(n)) for n in range(2, 2 + 2 * BATCH_RECORDS + 3)]
     outcome = empty_library.import_entries([([*stored, *rest], OPTIONS)])[0]
     ids = outcome.added
+    _forget_keys(empty_library, ids[2:])
     keys = empty_library.assign_citation_keys(ids, lambda _record: "smith2020")
     assert keys[ids[0]] == "Smith2020" and keys[ids[1]] == "smith2020B"
     lowered = [key.lower() for key in keys.values()]
@@ -133,6 +172,7 @@ def test_assigned_keys_are_unique_and_distinct_from_stored_ones(empty_library: L
 def test_key_assignment_reads_in_batches(empty_library: Library) -> None:
     entries = [BibEntry(record(n)) for n in range(2 * BATCH_RECORDS)]
     ids = empty_library.import_entries([(entries, OPTIONS)])[0].added
+    _forget_keys(empty_library, ids)
     with counted_statements(empty_library) as statements:
         empty_library.assign_citation_keys(ids, lambda r: f"k{r.year}")
     assert len(statements) < 15 * 2, statements

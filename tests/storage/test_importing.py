@@ -136,7 +136,7 @@ def test_without_cites_review_works_join_as_references(library: Library) -> None
     assert (counts.citing, counts.all) == (5, 6)
 
 
-def test_file_keys_are_kept_when_free(empty_library: Library) -> None:
+def test_file_keys_are_kept_when_free_and_made_when_not(empty_library: Library) -> None:
     outcome = import_one(
         empty_library,
         entry(line=1, title="One", key="smith2020one"),
@@ -150,7 +150,8 @@ def test_file_keys_are_kept_when_free(empty_library: Library) -> None:
                     "SELECT citation_key FROM works WHERE id = ?", (work_id,)
                 ).scalar()
             )
-    assert keys == ["smith2020one", None]
+    # The second's file key is taken: it gets one from the pattern (no author, no year).
+    assert keys == ["smith2020one", "anontwo"]
 
 
 def test_cancel_leaves_the_library_as_it_was(library: Library) -> None:

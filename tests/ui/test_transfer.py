@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from exodesk.core.query import Scope, WorkQuery
 from exodesk.storage.library import Library
 from exodesk.ui.main_window import MainWindow
+from exodesk.ui.transfer import KEY_PATTERN_SETTING
 from exodesk.ui.transfer_dialogs import ExportDialog, ImportDialog
 
 RIS_RECORD = """TY  - JOUR
@@ -61,6 +62,21 @@ def test_import_runs_in_the_background_and_updates_the_view(
     titles = [window.works_model.index(r, 0).data() for r in range(6)]
     assert any("Exosomal cargo" in title for title in titles)
     qtbot.waitUntil(lambda: not window.task_panel.isVisible())
+
+
+def test_an_import_keys_its_works_with_the_pattern_from_preferences(
+    qtbot, window: MainWindow, library: Library, tmp_path: Path
+) -> None:
+    QSettings().setValue(KEY_PATTERN_SETTING, "{Auth}{year}{Shorttitle}")
+    path = ris_file(tmp_path, count=2)
+    with qtbot.waitSignal(window.transfer.imported, timeout=10_000) as done:
+        window.transfer.start_import([path], cites_review=True)
+    assert done.args[0].added == 2
+    ids = [library.find_work_id(doi=f"10.5555/synthetic.{n}") for n in range(2)]
+    work_ids = [work_id for work_id in ids if work_id is not None]
+    # Stored keys come back as they are: none is "not given at import".
+    keys = library.assign_citation_keys(work_ids, lambda _record: "not given at import")
+    assert [keys[work_id] for work_id in work_ids] == ["Nowak2024Exosomal", "Nowak2024Exosomala"]
 
 
 def test_import_without_cites_review_adds_references(

@@ -85,12 +85,14 @@ class TakenKeys:
         self._next_suffix: dict[str, int] = {}
 
     def add_prefixes(self, connection: Connection, prefixes: set[str]) -> None:
-        new = prefixes - self._by_prefix.keys()
+        new = {prefix for prefix in prefixes if prefix not in self._by_prefix}
         for prefix in new:
             self._by_prefix[prefix] = set()
         for prefix, key in _stored_with_prefixes(connection, new):
             self._by_prefix[prefix].add(key)
-        self._lengths = sorted({len(prefix) for prefix in self._by_prefix})
+        lengths = {len(prefix) for prefix in new}
+        if not lengths.issubset(self._lengths):
+            self._lengths = sorted(lengths.union(self._lengths))
 
     def add(self, key: str) -> None:
         for length in self._lengths:

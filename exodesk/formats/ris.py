@@ -606,7 +606,18 @@ def write_ris(entries: Sequence[BibEntry]) -> str:
     return "\n".join(_format_entry(entry) for entry in entries)
 
 
-def _format_entry(entry: BibEntry) -> str:
+#: Joins an entry's texts to ask once whether any needs cleaning (``_is_clean``): printable,
+#: and not a space, so that a space at either end of a text shows next to it.
+_TEXT_JOINER = "|"
+
+
+def _format_entry(entry: BibEntry, clean: bool | None = None) -> str:
+    """The entry's block. Most entries' texts are clean (``_is_clean``): each is written as
+    it is, which is what ``_one_line`` and ``_block`` would give back (``_clean_block``)."""
+    if clean is None:
+        clean = _is_clean(entry)
+    if clean:
+        return _clean_block(entry)
     lines = ["TY  - " + TYPES.get(entry.record.type, "GEN")]
     for tag, value in _tagged_values(entry):
         if not value:
@@ -619,11 +630,91 @@ def _format_entry(entry: BibEntry) -> str:
     return "\n".join(lines)
 
 
+def _clean_block(entry: BibEntry) -> str:
+    """``_format_entry`` for an entry whose texts are clean: the fields of
+    ``_tagged_values`` in its order, each line made at once (a generator step per field
+    cost more than the rest of the line's work)."""
+    record = entry.record
+    year = record.year
+    lines = ["TY  - " + TYPES.get(record.type, "GEN")]
+    append = lines.append
+    if entry.key:
+        append("ID  - " + entry.key)
+    lines += [
+        "AU  - " + text
+        for text in [_ris_author(a.family, a.given, a.name) for a in record.authors]
+        if text
+    ]
+    for tag, value in (
+        ("TI", record.title),
+        ("T2", record.container_title),
+        ("J2", record.container_abbrev),
+        ("PY", str(year) if year is not None else ""),
+        ("DA", record.date.replace("-", "/")),
+        ("VL", record.volume),
+        ("IS", record.issue),
+        # A page's part may end in a space ("12 -15"): one-lined as the general code does.
+        *[(tag, _one_line(part)) for tag, part in _page_values(record.pages)],
+        ("C7", record.article_number),
+        ("PB", record.publisher),
+        ("LA", record.language),
+        ("DO", record.doi),
+        ("AN", "PMID: " + record.pmid if record.pmid else ""),
+        ("C2", record.pmcid),
+    ):
+        if value:
+            append(f"{tag}  - {value}")
+    if record.abstract:
+        lines += _multiline("AB", _block(record.abstract))
+    lines += [
+        "KW  - " + keyword for keyword in dict.fromkeys((*record.keywords, *entry.tags)) if keyword
+    ]
+    lines += ["N1  - " + note for note in entry.notes if note]
+    append("ER  - \n")
+    return "\n".join(lines)
+
+
+def _is_clean(entry: BibEntry) -> bool:
+    """Whether every short text of the entry is one printable line without a run of spaces
+    or a space at either end (authors are one-lined by ``_ris_author``; the abstract, long
+    and seldom clean in all three ways, goes through ``_block`` in any case)."""
+    record = entry.record
+    joined = _TEXT_JOINER.join(
+        (
+            entry.key,
+            record.title,
+            record.container_title,
+            record.container_abbrev,
+            record.date,
+            record.volume,
+            record.issue,
+            record.pages,
+            record.article_number,
+            record.publisher,
+            record.language,
+            record.doi,
+            record.pmid,
+            record.pmcid,
+            *record.keywords,
+            *entry.tags,
+            *entry.notes,
+        )
+    )
+    return (
+        joined.isprintable()
+        and "  " not in joined
+        and " |" not in joined
+        and "| " not in joined
+        and not joined.startswith(" ")
+        and not joined.endswith(" ")
+    )
+
+
 def _tagged_values(entry: BibEntry) -> Iterator[tuple[str, str]]:
     record = entry.record
     yield "ID", entry.key
     for author in record.authors:
-        yield "AU", _ris_author(author)
+        yield "AU", _ris_author(author.family, author.given, author.name)
     yield "TI", record.title
     yield "T2", record.container_title
     yield "J2", record.container_abbrev
@@ -654,9 +745,15 @@ def _page_values(pages: str) -> Iterator[tuple[str, str]]:
         yield "SP", _one_line(pages)
 
 
-# Authors repeat across the works of a library (a lab's papers); an Author is immutable.
+# Authors repeat across the works of a library (a lab's papers). Cached by the name's
+# strings: a tuple of strings hashes and compares in C, an Author (a dataclass) in Python.
 @lru_cache(maxsize=8192)
-def _ris_author(author: Author) -> str:
+def _ris_author(family: str, given: str, name: str) -> str:
+    """The author as an AU value, one-lined (``_format_entry`` writes it as it is)."""
+    return _one_line(_author_text(Author(family, given, name)))
+
+
+def _author_text(author: Author) -> str:
     if author.is_collective:
         name = _one_line(author.name)
         # A trailing comma keeps an organisation that would read as a person an organisation.

@@ -497,3 +497,57 @@ def test_a_bad_identifier_is_reported_on_its_own_line() -> None:
     result = read_ris(ris("PY  - 2020", "DO  - 11.1/not-a-doi"))
     (problem,) = result.problems
     assert problem.line == 4 and "record kept" in problem.message
+
+
+# -- the writer's fast path gives what the general code gives ---------------------------------
+
+_TEXT = st.lists(
+    st.sampled_from([*"ab Z1é|-\u00a0\u3000\t\n\r\x0b\x1f", "  ", " |", "| ", "ER  - x"]),
+    max_size=12,
+).map("".join)
+#: Texts that are clean (``_is_clean``) when no space ends them: most real entries.
+_PLAIN = st.lists(st.sampled_from([*"ab Z1é|-", "ab", "x y"]), max_size=12).map(
+    lambda parts: "".join(parts).strip()
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    texts=st.lists(_TEXT, min_size=16, max_size=16) | st.lists(_PLAIN, min_size=16, max_size=16),
+    terms=st.lists(_TEXT, max_size=4) | st.lists(_PLAIN, max_size=4),
+    names=st.lists(st.tuples(_PLAIN, _PLAIN, _PLAIN), max_size=3),
+    year=st.none() | st.integers(1900, 2030),
+)
+def test_writing_fast_path_agrees_with_the_general_one(
+    texts: list[str], terms: list[str], names: list[tuple[str, str, str]], year: int | None
+) -> None:
+    from exodesk.formats import ris as ris_module
+
+    key, title, journal, abbrev, date, volume, issue, pages, number, publisher, language = texts[
+        :11
+    ]
+    doi, pmid, pmcid, abstract, note = texts[11:]
+    record = WorkRecord(
+        title=title,
+        container_title=journal,
+        container_abbrev=abbrev,
+        date=date,
+        volume=volume,
+        issue=issue,
+        pages=pages,
+        article_number=number,
+        publisher=publisher,
+        language=language,
+        doi=doi,
+        pmid=pmid,
+        pmcid=pmcid,
+        abstract=abstract,
+        year=year,
+        keywords=tuple(terms),
+        authors=tuple(Author(family, given, name) for family, given, name in names),
+    )
+    entry = BibEntry(record, key=key, tags=tuple(terms[:1]), notes=(note,))
+    general = ris_module._format_entry(entry, clean=False)
+    assert ris_module._format_entry(entry) == general
+    if ris_module._is_clean(entry):
+        assert ris_module._clean_block(entry) == general

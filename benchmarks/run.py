@@ -349,7 +349,7 @@ def measure_import(ctx: Context) -> list[Row]:
                     ctx.works,
                     note=f"{count:,} records; added {last.added:,}, merged "
                     f"{last.merged:,}, skipped {last.skipped:,}; "
-                    f"{median([r.seconds for r in runs]):.1f} s",
+                    f"{_spread([r.seconds for r in runs], 's')}",
                 )
             )
     return rows

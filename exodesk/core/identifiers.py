@@ -114,8 +114,9 @@ def normalize_doi(text: str) -> str:
     if not _DOI_SHAPE.fullmatch(doi):
         raise InvalidIdentifier("DOI", text, "expected 10.NNNN/suffix")
     # isprintable() is False for control, format (invisible), surrogate, private-use and
-    # unassigned characters and for every separator except the ASCII space.
-    if not doi.isprintable() or any(ch.isspace() for ch in doi):
+    # unassigned characters and for every separator except the ASCII space, which is the
+    # one printable character isspace() accepts (a test checks every code point).
+    if not doi.isprintable() or " " in doi:
         raise InvalidIdentifier("DOI", text, "contains whitespace or control characters")
     return doi
 

@@ -379,3 +379,11 @@ def test_parse_identifier_rejects(text: str) -> None:
 def test_parse_identifier_explains_bad_doi() -> None:
     with pytest.raises(InvalidIdentifier, match="DOI"):
         parse_identifier("10.1234/a b")
+
+
+def test_the_ascii_space_is_the_only_printable_white_space() -> None:
+    """What ``normalize_doi`` relies on to look for white space with one ``in``."""
+    printable_space = [
+        point for point in range(0x110000) if chr(point).isprintable() and chr(point).isspace()
+    ]
+    assert printable_space == [0x20]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from exodesk.cli import CommandError, _Commands, _Parser, _write, _write_json
+from exodesk.cli import CommandError, UsageError, _Commands, _Parser, _write, _write_json
+from exodesk.core.citekeys import DEFAULT_PATTERN
 from exodesk.storage.library import Library
 
 if TYPE_CHECKING:
@@ -33,10 +34,15 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> None:
 
 
 def cmd_add(library: Library, args: argparse.Namespace) -> None:
+    from exodesk.core.citekeys import validate_pattern
     from exodesk.syncing import add_by_identifiers
 
+    try:
+        validate_pattern(args.key_pattern)
+    except ValueError as error:
+        raise UsageError(f"--key-pattern: {error}") from None
     ids, problems = add_by_identifiers(
-        library, args.items, _config(), cites_review=args.cites_review
+        library, args.items, _config(), cites_review=args.cites_review, key_pattern=args.key_pattern
     )
     if args.json:
         added = [
@@ -64,4 +70,6 @@ def add_sync_commands(commands: _Commands, common: _Parser) -> None:
     add.add_argument(
         "--cites-review", action="store_true", help="the works cite the tracked review"
     )
+    add.add_argument("--key-pattern", default=DEFAULT_PATTERN, metavar="P",
+                     help="citation key pattern for the works it adds")  # fmt: skip
     add.set_defaults(handler=cmd_add)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from exodesk.core.citekeys import DEFAULT_PATTERN
 from exodesk.core.records import Work, WorkRecord
 from exodesk.storage.errors import LibraryError
 from exodesk.storage.library import Library
@@ -247,10 +248,12 @@ def add_by_identifiers(
     config: SyncConfig,
     *,
     cites_review: bool = False,
+    key_pattern: str = DEFAULT_PATTERN,
     http: HttpClient | None = None,
 ) -> tuple[list[int], list[str]]:
     """Fetch DOIs/PMIDs and add them (or fill the works that have them); returns
-    (work ids, problems)."""
+    (work ids, problems). An added work gets its citation key from ``key_pattern``, as an
+    import's works do: its record is fetched whole first."""
     from exodesk.core.identifiers import InvalidIdentifier, parse_identifier
     from exodesk.storage.importing import ImportOptions
 
@@ -268,7 +271,7 @@ def add_by_identifiers(
             problems.append(f"{item}: {error}")
             continue
         options = ImportOptions(origin=f"added {item}", cites_review_id=review_id,
-                                edge_source="user")  # fmt: skip
+                                edge_source="user", key_pattern=key_pattern)  # fmt: skip
         from exodesk.core.entries import BibEntry
 
         outcome = library.import_entries([([BibEntry(record=record)], options)])[0]

@@ -171,11 +171,16 @@ class SyncController(QObject):
         config = self._config()
         if config is None:
             return None
+        from exodesk.ui.transfer import key_pattern
+
+        pattern = key_pattern()
 
         def work(_context: TaskContext) -> Any:
             from exodesk.syncing import add_by_identifiers
 
-            return add_by_identifiers(self._library, items, config, cites_review=cites_review)
+            return add_by_identifiers(
+                self._library, items, config, cites_review=cites_review, key_pattern=pattern
+            )
 
         task = SyncTask(self.tr("Adding {n} work(s)…").replace("{n}", str(len(items))), work,
                         parent=self)  # fmt: skip

@@ -59,8 +59,19 @@ def test_a_bad_service_address_is_one_line(library_path: Path, monkeypatch, caps
 def test_add_by_doi_and_pmid(library_path: Path, upstream, monkeypatch, capsys) -> None:
     for name, value in upstream.environment().items():
         monkeypatch.setenv(name, value)
-    assert run(library_path, "add", "40111111", "--cites-review", "--json") == 0
+    assert run(library_path, "add", "40111111", "--key-pattern", "{bad}") == 2
+    assert "--key-pattern: unknown field {bad}" in capsys.readouterr().err
+    assert run(library_path, "add", "40111111", "--cites-review", "--json",
+               "--key-pattern", "y{year}") == 0  # fmt: skip
     out = json.loads(capsys.readouterr().out)
     assert out["added"][0]["title"] == "Synthetic citing article one (test fixture)"
+    library = Library.open(library_path)
+    try:
+        work_id = out["added"][0]["id"]
+        year = library.get_work(work_id).record.year
+        keys = library.assign_citation_keys([work_id], lambda _record: "later")
+        assert keys == {work_id: f"y{year or ''}"}  # keyed when added
+    finally:
+        library.close()
     assert run(library_path, "add", "10.5555/nowhere") == 1
     assert "Crossref" in capsys.readouterr().err

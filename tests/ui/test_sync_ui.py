@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QPushButton
 
 from exodesk.storage.library import Library
@@ -16,6 +16,7 @@ from exodesk.sync.config import SyncConfig
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.sync_dialogs import AddByIdentifierDialog, SyncLogDialog
+from exodesk.ui.transfer import KEY_PATTERN_SETTING
 
 
 @pytest.fixture
@@ -139,10 +140,17 @@ def test_add_by_identifier_dialog(qtbot, make_window, upstream, library: Library
     assert isinstance(dialog, AddByIdentifierDialog)
     dialog.items.setPlainText("40222222\n")
     dialog.cites.setChecked(True)
+    QSettings().setValue(KEY_PATTERN_SETTING, "x{year}")
     with qtbot.waitSignal(win.sync.added, timeout=20_000):
         dialog.accept()
-    assert library.find_work_id(pmid="40222222") is not None
+    work_id = library.find_work_id(pmid="40222222")
+    assert work_id is not None
     assert library.sidebar_counts().citing == 6
+    # Keyed when added, with the pattern of the preferences: a stored key comes back as is.
+    year = library.get_work(work_id).record.year
+    assert library.assign_citation_keys([work_id], lambda _record: "later") == {
+        work_id: f"x{year or ''}"
+    }
 
 
 def test_unusable_settings_give_a_message_not_a_crash(qtbot, library: Library, monkeypatch) -> None:

@@ -613,64 +613,28 @@ _TEXT_JOINER = "|"
 
 def _format_entry(entry: BibEntry, clean: bool | None = None) -> str:
     """The entry's block. Most entries' texts are clean (``_is_clean``): each is written as
-    it is, which is what ``_one_line`` and ``_block`` would give back (``_clean_block``)."""
+    it is, which is what ``_one_line`` and ``_block`` would give back."""
     if clean is None:
         clean = _is_clean(entry)
-    if clean:
-        return _clean_block(entry)
-    lines = ["TY  - " + TYPES.get(entry.record.type, "GEN")]
-    for tag, value in _tagged_values(entry):
-        if not value:
-            continue  # nothing to write (most fields of most records)
-        if tag in ("AB", "N1"):
-            lines.extend(_multiline(tag, _block(value)))
-        elif text := _one_line(value):
-            lines.append(f"{tag}  - {text}")
-    lines.append("ER  - \n")
-    return "\n".join(lines)
-
-
-def _clean_block(entry: BibEntry) -> str:
-    """``_format_entry`` for an entry whose texts are clean: the fields of
-    ``_tagged_values`` in its order, each line made at once (a generator step per field
-    cost more than the rest of the line's work)."""
     record = entry.record
-    year = record.year
     lines = ["TY  - " + TYPES.get(record.type, "GEN")]
-    append = lines.append
-    if entry.key:
-        append("ID  - " + entry.key)
-    lines += [
-        "AU  - " + text
-        for text in [_ris_author(a.family, a.given, a.name) for a in record.authors]
-        if text
-    ]
-    for tag, value in (
-        ("TI", record.title),
-        ("T2", record.container_title),
-        ("J2", record.container_abbrev),
-        ("PY", str(year) if year is not None else ""),
-        ("DA", record.date.replace("-", "/")),
-        ("VL", record.volume),
-        ("IS", record.issue),
-        # A page's part may end in a space ("12 -15"): one-lined as the general code does.
-        *[(tag, _one_line(part)) for tag, part in _page_values(record.pages)],
-        ("C7", record.article_number),
-        ("PB", record.publisher),
-        ("LA", record.language),
-        ("DO", record.doi),
-        ("AN", "PMID: " + record.pmid if record.pmid else ""),
-        ("C2", record.pmcid),
-    ):
-        if value:
-            append(f"{tag}  - {value}")
+    for tag, value in _short_values(entry):
+        if value and (text := value if clean else _one_line(value)):
+            lines.append(f"{tag}  - {text}")
     if record.abstract:
         lines += _multiline("AB", _block(record.abstract))
-    lines += [
-        "KW  - " + keyword for keyword in dict.fromkeys((*record.keywords, *entry.tags)) if keyword
-    ]
-    lines += ["N1  - " + note for note in entry.notes if note]
-    append("ER  - \n")
+    terms = (*record.keywords, *entry.tags)
+    if clean:
+        lines += ["KW  - " + term for term in _unique(iter(terms))]
+    else:
+        # One-lined twice, as written before: removing a control character can leave two
+        # spaces side by side, which only the second pass makes one.
+        lines += [
+            f"KW  - {text}" for term in _unique(map(_one_line, terms)) if (text := _one_line(term))
+        ]
+    for note in entry.notes:
+        lines += _multiline("N1", note if clean else _block(note))
+    lines.append("ER  - \n")
     return "\n".join(lines)
 
 
@@ -710,37 +674,37 @@ def _is_clean(entry: BibEntry) -> bool:
     )
 
 
-def _tagged_values(entry: BibEntry) -> Iterator[tuple[str, str]]:
+def _short_values(entry: BibEntry) -> list[tuple[str, str]]:
+    """(tag, value) of the one-line fields, in the order they are written; a list made at
+    once (a generator step per field cost more than the rest of the line's work)."""
     record = entry.record
-    yield "ID", entry.key
-    for author in record.authors:
-        yield "AU", _ris_author(author.family, author.given, author.name)
-    yield "TI", record.title
-    yield "T2", record.container_title
-    yield "J2", record.container_abbrev
-    yield "PY", str(record.year) if record.year is not None else ""
-    yield "DA", record.date.replace("-", "/")
-    yield "VL", record.volume
-    yield "IS", record.issue
-    yield from _page_values(record.pages)
-    yield "C7", record.article_number
-    yield "PB", record.publisher
-    yield "LA", record.language
-    yield "DO", record.doi
-    yield "AN", f"PMID: {record.pmid}" if record.pmid else ""
-    yield "C2", record.pmcid
-    yield "AB", record.abstract
-    for keyword in _unique(_one_line(term) for term in (*record.keywords, *entry.tags)):
-        yield "KW", keyword
-    for note in entry.notes:
-        yield "N1", note
+    year = record.year
+    return [
+        ("ID", entry.key),
+        *[("AU", _ris_author(a.family, a.given, a.name)) for a in record.authors],
+        ("TI", record.title),
+        ("T2", record.container_title),
+        ("J2", record.container_abbrev),
+        ("PY", str(year) if year is not None else ""),
+        ("DA", record.date.replace("-", "/")),
+        ("VL", record.volume),
+        ("IS", record.issue),
+        *_page_values(record.pages),
+        ("C7", record.article_number),
+        ("PB", record.publisher),
+        ("LA", record.language),
+        ("DO", record.doi),
+        ("AN", "PMID: " + record.pmid if record.pmid else ""),
+        ("C2", record.pmcid),
+    ]
 
 
 def _page_values(pages: str) -> Iterator[tuple[str, str]]:
     start, dash, end = _one_line(pages).partition("-")
     if dash and start and end:
-        yield "SP", start
-        yield "EP", end
+        # Parts of a one-lined text: at most a space at an end ("12 -15").
+        yield "SP", start.strip()
+        yield "EP", end.strip()
     else:
         yield "SP", _one_line(pages)
 

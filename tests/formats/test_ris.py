@@ -550,4 +550,4 @@ def test_writing_fast_path_agrees_with_the_general_one(
     general = ris_module._format_entry(entry, clean=False)
     assert ris_module._format_entry(entry) == general
     if ris_module._is_clean(entry):
-        assert ris_module._clean_block(entry) == general
+        assert ris_module._format_entry(entry, clean=True) == general

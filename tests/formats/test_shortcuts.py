@@ -4,7 +4,7 @@ exactly what the plain code they replace gave; the plain code is kept here."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -181,9 +181,36 @@ def test_one_spaced_is_the_substitution(text: str) -> None:
 # -- RIS writer ----------------------------------------------------------------------------
 
 
+def _tagged_values_plainly(entry: BibEntry) -> Iterator[tuple[str, str]]:
+    """Every field of the entry in the order RIS files get them, as the writer had them."""
+    record = entry.record
+    yield "ID", entry.key
+    for author in record.authors:
+        yield "AU", ris._ris_author(author.family, author.given, author.name)
+    yield "TI", record.title
+    yield "T2", record.container_title
+    yield "J2", record.container_abbrev
+    yield "PY", str(record.year) if record.year is not None else ""
+    yield "DA", record.date.replace("-", "/")
+    yield "VL", record.volume
+    yield "IS", record.issue
+    yield from ris._page_values(record.pages)
+    yield "C7", record.article_number
+    yield "PB", record.publisher
+    yield "LA", record.language
+    yield "DO", record.doi
+    yield "AN", f"PMID: {record.pmid}" if record.pmid else ""
+    yield "C2", record.pmcid
+    yield "AB", record.abstract
+    for keyword in ris._unique(ris._one_line(term) for term in (*record.keywords, *entry.tags)):
+        yield "KW", keyword
+    for note in entry.notes:
+        yield "N1", note
+
+
 def _format_entry_plainly(entry: BibEntry) -> str:
     lines: list[str] = []
-    for tag, value in ris._tagged_values(entry):
+    for tag, value in _tagged_values_plainly(entry):
         if tag in ("AB", "N1"):
             lines.extend(ris._multiline(tag, ris._block(value)))
         elif ris._one_line(value):

@@ -111,22 +111,6 @@ def taken_keys(connection: Connection, lowered: Iterable[str]) -> set[str]:
     return found
 
 
-def keys_with_prefixes(connection: Connection, prefixes: Iterable[str]) -> set[str]:
-    """Stored citation keys, lower-cased, that start with one of these lower-case prefixes.
-
-    A range on ``lower(citation_key)`` rather than LIKE, so that the expression index on
-    ``lower(citation_key)`` answers it."""
-    found: set[str] = set()
-    for prefix in set(prefixes):
-        rows = connection.exec_driver_sql(
-            "SELECT lower(citation_key) FROM works "
-            "WHERE lower(citation_key) >= ? AND lower(citation_key) < ?",
-            (prefix, prefix + "\U0010ffff"),
-        )
-        found.update(key for (key,) in rows)
-    return found
-
-
 def existing_notes(connection: Connection, work_ids: Sequence[int]) -> dict[int, set[str]]:
     """The stripped bodies of the notes of these works."""
     found: dict[int, set[str]] = {}

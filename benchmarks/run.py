@@ -406,7 +406,7 @@ def measure_export(ctx: Context) -> list[Row]:
     )
     rows.append(
         row(
-            "export BibTeX of works without keys (as a sync adds them), giving them keys",
+            "export BibTeX of keyless works (added before works were keyed on adding), keying them",
             len(ids) / first.seconds,
             BUDGETS["export"],
             ctx.works,

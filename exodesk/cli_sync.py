@@ -22,7 +22,7 @@ def _config() -> SyncConfig:
 def cmd_sync(library: Library, args: argparse.Namespace) -> None:
     from exodesk.syncing import SyncService
 
-    report = SyncService(library, _config()).run()
+    report = SyncService(library, _config(), key_pattern=_key_pattern(args)).run()
     if args.json:
         _write_json(report.to_json())
     else:
@@ -33,17 +33,23 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> None:
         raise CommandError("no source could be reached (PubMed, Europe PMC, Crossref): offline?")
 
 
-def cmd_add(library: Library, args: argparse.Namespace) -> None:
+def _key_pattern(args: argparse.Namespace) -> str:
     from exodesk.core.citekeys import validate_pattern
-    from exodesk.syncing import add_by_identifiers
 
     try:
         validate_pattern(args.key_pattern)
     except ValueError as error:
         raise UsageError(f"--key-pattern: {error}") from None
+    return str(args.key_pattern)
+
+
+def cmd_add(library: Library, args: argparse.Namespace) -> None:
+    from exodesk.syncing import add_by_identifiers
+
     ids, problems = add_by_identifiers(
-        library, args.items, _config(), cites_review=args.cites_review, key_pattern=args.key_pattern
-    )
+        library, args.items, _config(), cites_review=args.cites_review,
+        key_pattern=_key_pattern(args),
+    )  # fmt: skip
     if args.json:
         added = [
             {"id": w.id, "title": w.title, "doi": w.doi, "pmid": w.pmid}
@@ -64,6 +70,8 @@ def add_sync_commands(commands: _Commands, common: _Parser) -> None:
         "sync", parents=[common],
         help="fill in metadata and find new citing articles (PubMed, Europe PMC, Crossref)",
     )  # fmt: skip
+    sync.add_argument("--key-pattern", default=DEFAULT_PATTERN, metavar="P",
+                      help="citation key pattern for the works it adds or fills in")  # fmt: skip
     sync.set_defaults(handler=cmd_sync)
     add = commands.add_parser("add", parents=[common], help="add works by DOI or PMID")
     add.add_argument("items", nargs="+", metavar="DOI|PMID")

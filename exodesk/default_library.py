@@ -12,6 +12,7 @@ from dataclasses import replace
 from importlib import resources
 from typing import Any
 
+from exodesk.core.citekeys import CitationKeyGenerator
 from exodesk.core.records import Author, Source, WorkRecord
 from exodesk.formats.pubmed_citedby import parse_citedby_page
 from exodesk.storage.library import CitingImport, Library
@@ -69,7 +70,9 @@ def load_seed(library: Library) -> CitingImport:
     # facts lack (the abstract). Upserting the facts first lets them win every field.
     library.upsert_work(facts, Source.SEED)
     review = _with_identifiers(page.review, facts)
-    return library.add_review_with_citing(review, page.citing, Source.SEED, SEED_EDGE_SOURCE)
+    return library.add_review_with_citing(
+        review, page.citing, Source.SEED, SEED_EDGE_SOURCE, make_key=CitationKeyGenerator().make_key
+    )
 
 
 def _with_identifiers(page_review: WorkRecord, facts: WorkRecord) -> WorkRecord:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from exodesk.core.citekeys import DEFAULT_PATTERN
+from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator
 from exodesk.core.records import Work, WorkRecord
 from exodesk.storage.errors import LibraryError
 from exodesk.storage.library import Library
@@ -73,8 +73,11 @@ class SyncService:
         should_cancel: Callable[[], bool] | None = None,
         progress: Progress | None = None,
         on_changed: Callable[[list[int]], None] | None = None,
+        key_pattern: str = DEFAULT_PATTERN,
     ) -> None:
         self.library = library
+        # Works are keyed when they get a title, as imports key theirs (see storage.citekeys).
+        self._make_key = CitationKeyGenerator(key_pattern).make_key
         self.http = http or make_http_client(config, should_cancel=should_cancel)
         self.pubmed = PubMedClient(self.http, config)
         self.crossref = CrossrefClient(self.http, config)
@@ -166,7 +169,9 @@ class SyncService:
     def _add_citing(self, review_id: int, record: WorkRecord, service: str) -> None:
         self._check_cancel()
         try:
-            work_id, created = self.library.add_citing_work(review_id, record, service)
+            work_id, created = self.library.add_citing_work(
+                review_id, record, service, make_key=self._make_key
+            )
         except (LibraryError, ValueError) as error:
             self.report.errors.append(f"{service}: {record.pmid or record.doi}: {error}")
             return
@@ -228,7 +233,7 @@ class SyncService:
             return plan.updates, plan.suggestions
 
         try:
-            changed = self.library.merge_upstream(work_id, planner, service)
+            changed = self.library.merge_upstream(work_id, planner, service, self._make_key)
         except (LibraryError, ValueError) as error:
             self.report.errors.append(f"{service}: work {work_id}: {error}")
             return

@@ -51,7 +51,10 @@ def test_collecting_and_writing_pause_garbage_collection(
 def test_first_export_keys_the_works_from_the_records_it_read(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for number in range(3):  # entered by hand: keyed on their first export
+        library.add_work(WorkRecord(title=f"Entered by hand {number}", year=2020))
     ids = list(library.query_work_ids(WorkQuery(scope=Scope.EVERYTHING)))
+    assert sum(not entry.key for entry in library.entries_of(ids).values()) >= 3
 
     def read_again(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the works were read a second time to give them keys")
@@ -66,10 +69,12 @@ def test_first_export_keys_the_works_from_the_records_it_read(
 
 
 def test_exporting_a_work_that_is_gone_names_it(library: Library) -> None:
+    keyless = library.add_work(WorkRecord(title="Entered by hand", year=2020))
     ids = list(library.query_work_ids(WorkQuery(scope=Scope.EVERYTHING)))
     with pytest.raises(NotFoundError, match="No work with id 999999"):
         exporter.collect_entries(library, [*ids, 999999])
-    assert library.assign_citation_keys(ids[:1], lambda _record: "fresh") == {ids[0]: "fresh"}
+    # The failed export stored no key.
+    assert library.assign_citation_keys([keyless], lambda _record: "fresh") == {keyless: "fresh"}
 
 
 def test_a_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:

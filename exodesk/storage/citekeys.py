@@ -59,6 +59,26 @@ def assign_keys(
     return keys
 
 
+def give_described_keys(
+    connection: Connection,
+    records: Mapping[int, WorkRecord],
+    make_key: Callable[[WorkRecord], str],
+) -> dict[int, str]:
+    """Keys for the works among ``records`` that have a title but no key yet (given, stored).
+
+    Works are keyed when they are added or filled in, as an import keys its works, so an
+    export seldom has to; a work still waiting for its metadata (a PMID alone) is left
+    keyless, as a key made from nothing would read ``ref``."""
+    described = [work_id for work_id, record in records.items() if not record.needs_metadata]
+    if not described:
+        return {}
+    stored = stored_keys(connection, described)
+    keyless = [work_id for work_id in described if work_id not in stored]
+    if not keyless:
+        return {}
+    return assign_keys(connection, keyless, make_key, records)
+
+
 def stored_keys(connection: Connection, work_ids: Sequence[int]) -> dict[int, str]:
     """The citation keys the works have (works without one are left out)."""
     keys: dict[int, str] = {}

@@ -295,20 +295,36 @@ class Library:
         work_id: int,
         planner: Callable[[Work], tuple[dict[str, Any], dict[str, Any]]],
         service: str,
+        make_key: Callable[[WorkRecord], str] | None = None,
     ) -> list[str]:
         """Read the work, let ``planner`` decide (updates, suggestions), write them: one
         transaction per work, so a crash or cancel leaves it as it was or fully updated.
+        A work that now has a title but no citation key gets one from ``make_key``.
         Returns the fields changed."""
+        from exodesk.storage import citekeys as citekeys_store
+
         with self._write() as connection:
             work = works.get_work(connection, work_id)
             updates, suggestions = planner(work)
             changed = sync_store.apply_updates(connection, work_id, updates, suggestions, service)
             sync_store.set_state(connection, work_id, service, "ok")
+            if changed and make_key is not None:
+                filled = works.get_work(connection, work_id).record
+                citekeys_store.give_described_keys(connection, {work_id: filled}, make_key)
             return changed
 
-    def add_citing_work(self, review_id: int, record: WorkRecord, service: str) -> tuple[int, bool]:
+    def add_citing_work(
+        self,
+        review_id: int,
+        record: WorkRecord,
+        service: str,
+        make_key: Callable[[WorkRecord], str] | None = None,
+    ) -> tuple[int, bool]:
         """A work a service says cites the review: matched or added (marked new), with the
-        citation edge recording the service. Returns (work id, created)."""
+        citation edge recording the service. An added work with a title gets its citation
+        key from ``make_key``. Returns (work id, created)."""
+        from exodesk.storage import citekeys as citekeys_store
+
         with self._write() as connection:
             record = works.validated(record)
             match = importing.find_match(connection, record)
@@ -316,6 +332,8 @@ class Library:
                 work_id = works.insert_work(connection, record, Source.SYNC)
                 sync_store.set_new(connection, [work_id], True)
                 fts.reindex(connection, [work_id])
+                if make_key is not None:
+                    citekeys_store.give_described_keys(connection, {work_id: record}, make_key)
                 created = True
             else:
                 work_id, created = match[0], False
@@ -391,12 +409,16 @@ class Library:
         citing: Sequence[WorkRecord],
         source: Source,
         edge_source: str,
+        make_key: Callable[[WorkRecord], str] | None = None,
     ) -> CitingImport:
         """Store a review and the works citing it in one transaction, matching known works.
 
         The review becomes tracked; each citing work gets an edge reported by
-        ``edge_source``. Reading the same data again adds nothing twice.
+        ``edge_source``. Reading the same data again adds nothing twice. Works with a title
+        and no citation key get one from ``make_key``.
         """
+        from exodesk.storage import citekeys as citekeys_store
+
         with self._write() as connection:
             review_result = self._upsert(connection, works.validated(review), source)
             if (
@@ -420,6 +442,12 @@ class Library:
                 new_edges += add_citation_edge(
                     connection, result.work_id, review_result.work_id, edge_source
                 )
+            if make_key is not None:
+                ids = [review_result.work_id, *(result.work_id for result in results)]
+                stored = works.get_works(connection, ids, with_provenance=False, with_tags=False)
+                # In the page's order, so the same page always gives the same keys.
+                described = {work_id: stored[work_id].record for work_id in dict.fromkeys(ids)}
+                citekeys_store.give_described_keys(connection, described, make_key)
             return CitingImport(review_result, tuple(results), new_edges)
 
     def citation_sources(self, citing_id: int, cited_id: int) -> list[str]:

@@ -116,6 +116,10 @@ class SyncController(QObject):
         if config is None:
             return None
 
+        from exodesk.ui.transfer import key_pattern
+
+        pattern = key_pattern()
+
         def work(context: TaskContext) -> Any:
             from exodesk.syncing import SyncService
 
@@ -129,6 +133,7 @@ class SyncController(QObject):
                 should_cancel=context.should_cancel,
                 progress=progress,
                 on_changed=self.works_updated.emit,
+                key_pattern=pattern,
             )
             return service.run()
 

@@ -31,10 +31,11 @@ def citation_style() -> str:
 
 
 def key_pattern() -> str:
-    from exodesk.core.citekeys import DEFAULT_PATTERN
+    """The preference, or the default when the stored pattern is unusable (a hand-edited
+    settings file must not make every import and sync fail)."""
+    from exodesk.ui.preferences import KEY_PATTERN, read_option
 
-    value = QSettings().value(KEY_PATTERN_SETTING, DEFAULT_PATTERN)
-    return str(value) if value else DEFAULT_PATTERN
+    return str(read_option(KEY_PATTERN))
 
 
 class TransferController(QObject):

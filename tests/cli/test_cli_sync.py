@@ -36,6 +36,25 @@ def test_sync_text_summary(library_path: Path, upstream, monkeypatch, capsys) ->
     assert capsys.readouterr().out.startswith("2 new citing article(s)")
 
 
+def test_sync_keys_the_works_it_fills_with_the_pattern_given(
+    library_path: Path, upstream, monkeypatch, capsys
+) -> None:
+    for name, value in upstream.environment().items():
+        monkeypatch.setenv(name, value)
+    assert run(library_path, "sync", "--key-pattern", "{auth") == 2
+    assert "--key-pattern: " in capsys.readouterr().err
+    assert run(library_path, "sync", "--key-pattern", "k{year}") == 0
+    library = Library.open(library_path)
+    try:
+        found = library.find_work_id(pmid="40222222")  # found with its title: keyed then
+        filled = library.find_work_id(pmid="40111111")  # found as a PMID, keyed when filled
+        assert found is not None and filled is not None
+        entries = library.entries_of([found, filled])
+        assert (entries[found].key, entries[filled].key) == ("k2025", "k2025b")
+    finally:
+        library.close()
+
+
 def test_sync_with_no_reachable_source_fails_with_one_line(
     library_path: Path, monkeypatch, capsys
 ) -> None:

@@ -65,6 +65,19 @@ def test_untitled_seed_entries_are_flagged_and_never_invented(library: Library) 
         assert work.title == "" and work.needs_metadata
 
 
+def test_seed_works_with_a_title_are_keyed_and_untitled_ones_wait(library: Library) -> None:
+    ids = library.query_work_ids(WorkQuery(scope=Scope.EVERYTHING))
+    keys = {entry.record.pmid: entry.key for entry in library.entries_of(ids).values()}
+    assert keys["36766698"] == "stefanska2023role"
+    assert keys["39598465"] == keys["39857679"] == ""  # a key from nothing would read "ref"
+    titled = [key for pmid, key in keys.items() if pmid not in ("39598465", "39857679")]
+    assert len(titled) == 4 and all(titled)
+    assert len({key.lower() for key in titled}) == 4
+    load_seed(library)
+    again = {entry.record.pmid: entry.key for entry in library.entries_of(ids).values()}
+    assert again == keys
+
+
 def test_reading_the_seed_again_adds_nothing(library: Library) -> None:
     before = library.fts_rows()
     again = load_seed(library)

@@ -81,6 +81,38 @@ def test_citing_works_from_sync_are_new_and_edges_record_sources(library: Librar
     assert library.sidebar_counts().new == 0
 
 
+def key_of(library: Library, work_id: int) -> str:
+    return library.entries_of([work_id])[work_id].key
+
+
+def by_title(record: WorkRecord) -> str:
+    return record.title.split()[0].lower()
+
+
+def test_a_citing_work_added_with_a_title_is_keyed_in_the_same_write(library: Library) -> None:
+    review_id = library.tracked_review_id()
+    assert review_id is not None
+    titled, _ = library.add_citing_work(
+        review_id, WorkRecord(pmid="40000002", title="Vesicles again"), "europepmc", by_title
+    )
+    bare, _ = library.add_citing_work(review_id, WorkRecord(pmid="40000003"), "pubmed", by_title)
+    assert key_of(library, titled) == "vesicles" and key_of(library, bare) == ""
+
+
+def test_a_merge_that_gives_a_title_gives_the_key_and_later_ones_keep_it(
+    library: Library,
+) -> None:
+    work_id = library.find_work_id(pmid="39857679")
+    assert work_id is not None
+    library.merge_upstream(work_id, planner({"volume": "13"}), "pubmed", by_title)
+    assert key_of(library, work_id) == ""  # still untitled
+    library.merge_upstream(work_id, planner({"title": "Exosomes filled"}), "pubmed", by_title)
+    assert key_of(library, work_id) == "exosomes"
+    library.merge_upstream(work_id, planner({"title": "Other words"}), "pubmed", by_title)
+    assert library.get_work(work_id).title == "Other words"
+    assert key_of(library, work_id) == "exosomes"
+
+
 def test_sync_runs_are_logged(library: Library) -> None:
     run_id = library.start_sync_run()
     assert library.sync_runs()[0]["status"] == "running"

@@ -74,6 +74,49 @@ def test_the_users_work_survives(library: Library, upstream) -> None:
     )
 
 
+def keys_by_pmid(library: Library) -> dict[str, str]:
+    ids = library.query_work_ids(WorkQuery(scope=Scope.EVERYTHING))
+    return {entry.record.pmid: entry.key for entry in library.entries_of(ids).values()}
+
+
+def test_works_get_their_citation_key_when_sync_gives_them_a_title(
+    library: Library, upstream
+) -> None:
+    upstream.works["40222222"].authors = ("Żółkiewska B",)
+    before = keys_by_pmid(library)
+    assert before["39598465"] == before["39857679"] == ""
+    report = service(library, upstream, key_pattern="{Auth}{year}").run()
+    assert report.status == "completed", report.errors
+    keys = keys_by_pmid(library)
+    # Filled in from PubMed (untitled seed works, whose authors the seed page gave), found
+    # by PubMed (a PMID, then filled) and found by Europe PMC (added with its title and
+    # authors): each keyed, with the run's pattern.
+    assert keys["39598465"] == "Bogdanovic2024"
+    assert keys["39857679"] == "Kharrat2025"
+    assert keys["40111111"] == "Synthetic2025"
+    assert keys["40222222"] == "Zolkiewska2025"
+    # Keys a work had are kept: the seed's were made with the default pattern.
+    kept = {pmid: key for pmid, key in before.items() if key}
+    assert kept and all(keys[pmid] == key for pmid, key in kept.items())
+    service(library, upstream, key_pattern="{journal}").run()
+    assert keys_by_pmid(library) == keys
+
+
+def test_a_work_sync_cannot_fill_stays_keyless(library: Library, upstream) -> None:
+    del upstream.works["39598465"]
+    service(library, upstream).run()
+    keys = keys_by_pmid(library)
+    assert keys["39598465"] == "" and keys["39857679"]
+
+
+def test_a_key_given_before_the_title_came_is_kept(library: Library, upstream) -> None:
+    work_id = library.find_work_id(pmid="39857679")
+    assert work_id is not None
+    library.assign_citation_keys([work_id], lambda _record: "mine")
+    service(library, upstream).run()
+    assert library.get_work(work_id).title and keys_by_pmid(library)["39857679"] == "mine"
+
+
 def test_a_second_run_adds_nothing_new(library: Library, upstream) -> None:
     service(library, upstream).run()
     again = service(library, upstream).run()

@@ -104,6 +104,27 @@ def test_offline_says_so_in_the_status_bar_and_retries_later(
     assert win.sync.timer.isActive()
 
 
+@pytest.mark.parametrize(
+    ("stored", "key"),
+    [
+        ("s{year}", "s2025"),
+        # A hand-edited settings file must not make the sync fail: the default is used.
+        ("{nonsense}", "synthetic2025synthetic"),
+    ],
+)
+def test_a_sync_keys_the_works_it_finds_with_the_preferred_pattern(
+    qtbot, make_window, upstream, library: Library, stored: str, key: str
+) -> None:
+    QSettings().setValue(KEY_PATTERN_SETTING, stored)
+    win = make_window(upstream.config())
+    with qtbot.waitSignal(win.sync.finished, timeout=20_000):
+        win.sync.sync_action.trigger()
+    assert win.sync.last_report.status == "completed"
+    work_id = library.find_work_id(pmid="40222222")
+    assert work_id is not None
+    assert library.entries_of([work_id])[work_id].key == key
+
+
 def test_upstream_disagreement_is_shown_with_accept(
     qtbot, make_window, upstream, library: Library
 ) -> None:

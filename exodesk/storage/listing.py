@@ -209,9 +209,11 @@ class SidebarCounts:
 #: sync. Tracked reviews are left out by subtracting them (there are one or a few).
 _COUNTS = {
     "all": ("SELECT (SELECT count(*) FROM works) - (SELECT count(*) FROM tracked_reviews)"),
+    # The reviews are looked up one by one (CROSS JOIN keeps that order): left to itself,
+    # SQLite walked every unread work to find the few that are reviews (2 ms at 100,000).
     "unread": (
         "SELECT (SELECT count(*) FROM works WHERE is_read = 0) - (SELECT count(*) "
-        "FROM tracked_reviews r JOIN works w ON w.id = r.work_id WHERE w.is_read = 0)"
+        "FROM tracked_reviews r CROSS JOIN works w ON w.id = r.work_id WHERE w.is_read = 0)"
     ),
     "starred": f"SELECT count(*) FROM works w WHERE w.starred = 1 AND {_NOT_REVIEW}",
     "needs_metadata": (

@@ -357,6 +357,9 @@ class MainWindow(QMainWindow):
                 descending=current.descending,
             )
         )
+        # Lay the rows out now rather than on the view's timer: when the scroll bar comes or
+        # goes, the viewport is painted once at its new width, not once before and once after.
+        self.table.doItemsLayout()
         self._selection_changed()
 
     def apply_search(self) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
@@ -39,6 +40,8 @@ UNKNOWN_TITLE = "[title not yet known]"
 PAGE_SIZE = 128
 #: Ids fetched synchronously for a new query: a few screens, whatever the library's size.
 FIRST_WINDOW = 1024
+#: The loader of the other ids starts this long after the first page is in (see _load_rest).
+LOADER_DELAY_MS = 1
 MAX_CACHED_PAGES = 64
 WORK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 WORK_ROW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -67,13 +70,15 @@ class _IdLoader:
         self._thread = threading.Thread(target=self._run, name="exodesk-work-ids", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        if not self._cancelled.is_set():
+            self._thread.start()
 
     def cancel(self) -> None:
         self._cancelled.set()
 
     def join(self, timeout_s: float) -> None:
-        self._thread.join(timeout_s)
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout_s)
 
     def _run(self) -> None:
         try:
@@ -150,7 +155,9 @@ class WorksTableModel(QAbstractTableModel):
             return
         loader = _IdLoader(self._library, self._query, self._generation, self._loader_done.emit)
         self._loaders[self._generation] = loader
-        loader.start()
+        # Started by a timer, so after the first page has painted: the loader takes the GIL
+        # back for every row it reads, and a paint it ran beside took up to twice as long.
+        QTimer.singleShot(LOADER_DELAY_MS, self, loader.start)
 
     def _cancel_loaders(self) -> None:
         for loader in self._loaders.values():
@@ -272,29 +279,35 @@ class WorksTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.column() >= len(self.COLUMNS):
+        # A paint asks seven roles of every visible cell, most of which have nothing to say:
+        # those are answered before the row is looked up (a paint at half the cost).
+        if role not in _ROLES:
+            return None
+        key = _COLUMN_KEYS.get(index.column())  # an invalid index has column -1
+        if key is None:
+            return None
+        if role == _ALIGNMENT:
+            return _CENTRED if key in _CENTRED_KEYS else None
+        if role in _TITLE_ONLY_ROLES and key is not SortKey.TITLE:
+            return None
+        if role == _DECORATION and key is not SortKey.TAGS:
             return None
         row = self.row_data(index.row())
         if row is None:
             return None
-        key = self.COLUMNS[index.column()][0]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._display(row, key)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return self._tooltip(row, key)
-        if role == Qt.ItemDataRole.FontRole:
-            return self._font(row, key)
-        if role == Qt.ItemDataRole.ForegroundRole and key is SortKey.TITLE and not row.title:
-            return QColor("#8a8a8a")
-        if role == Qt.ItemDataRole.DecorationRole and key is SortKey.TAGS and row.tags:
-            return self._tag_icon(row.tags)
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in (SortKey.YEAR, SortKey.READ):
-            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == _FONT:
+            return self._font(row)
+        if role == _FOREGROUND:
+            return None if row.title else _UNKNOWN_TITLE_COLOR
+        if role == _DECORATION:
+            return self._tag_icon(row.tags) if row.tags else None
         if role == WORK_ID_ROLE:
             return row.id
-        if role == WORK_ROW_ROLE:
-            return row
-        return None
+        return row  # WORK_ROW_ROLE
 
     def _display(self, row: WorkRow, key: SortKey) -> str:
         if key is SortKey.TITLE:
@@ -321,9 +334,7 @@ class WorksTableModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _font(row: WorkRow, key: SortKey) -> QFont | None:
-        if key is not SortKey.TITLE:
-            return None
+    def _font(row: WorkRow) -> QFont:
         font = QFont()
         if not row.title:
             font.setItalic(True)
@@ -375,6 +386,22 @@ class WorksTableModel(QAbstractTableModel):
         self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
+
+# What ``WorksTableModel.data`` answers, by role and column (ints: Qt passes roles as ints).
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_ROLES = frozenset(
+    {_DISPLAY, _TOOLTIP, _FONT, _FOREGROUND, _DECORATION, _ALIGNMENT, WORK_ID_ROLE, WORK_ROW_ROLE}
+)
+_TITLE_ONLY_ROLES = frozenset({_FONT, _FOREGROUND})
+_COLUMN_KEYS = dict(enumerate(key for key, _label in WorksTableModel.COLUMNS))
+_CENTRED_KEYS = frozenset({SortKey.YEAR, SortKey.READ})
+_CENTRED = int(Qt.AlignmentFlag.AlignCenter)
+_UNKNOWN_TITLE_COLOR = QColor("#8a8a8a")
 
 DOT = 10
 GAP = 3

@@ -56,6 +56,18 @@ def select_rows(qtbot, win: MainWindow, rows: list[int]) -> None:
         qtbot.mouseClick(win.table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
 
 
+def test_new_rows_are_laid_out_before_the_first_paint(window: MainWindow, library: Library) -> None:
+    review_id = library.tracked_review_id()
+    assert review_id is not None and window.table.verticalScrollBar().maximum() == 0
+    for number in range(80):
+        library.add_citing_work(review_id, WorkRecord(title=f"Citing {number}"), "pubmed")
+    window.events.works_added_or_removed.emit()
+    # No event processed yet: the scroll bar already spans the rows, so the viewport is
+    # painted once, at its final width.
+    assert window.works_model.rowCount() == 85
+    assert window.table.verticalScrollBar().maximum() > 0
+
+
 def test_opens_on_the_citing_articles_with_the_review_banner(window: MainWindow) -> None:
     assert window.works_model.rowCount() == 5
     assert REVIEW_TITLE in window.banner.text()

@@ -53,6 +53,31 @@ def test_rows_show_the_seed_articles(library: Library) -> None:
     )
 
 
+def test_each_role_answers_in_its_columns_only(qapp, library: Library) -> None:
+    library.tag_works("Alpha", [library.find_work_id(pmid="39598465")])  # type: ignore[list-item]
+    model = make_model(library, sort=SortKey.PMID, descending=False)
+    role = Qt.ItemDataRole
+    untitled, titled = 0, 4  # rows
+    answered = {
+        name: [c for c in range(8) if model.index(untitled, c).data(value) is not None]
+        for name, value in [
+            ("font", role.FontRole), ("foreground", role.ForegroundRole),
+            ("decoration", role.DecorationRole), ("alignment", role.TextAlignmentRole),
+            ("background", role.BackgroundRole), ("check", role.CheckStateRole),
+        ]
+    }  # fmt: skip
+    assert answered == {"font": [0], "foreground": [0], "decoration": [6],
+                        "alignment": [3, 7], "background": [], "check": []}  # fmt: skip
+    assert model.index(untitled, 0).data(role.ForegroundRole).name() == "#8a8a8a"
+    assert model.index(titled, 0).data(role.ForegroundRole) is None
+    assert model.index(titled, 6).data(role.DecorationRole) is None  # no tags
+    assert model.index(untitled, 3).data(role.TextAlignmentRole) == int(
+        Qt.AlignmentFlag.AlignCenter
+    )
+    assert model.index(untitled, 1).data(WORK_ID_ROLE) == library.find_work_id(pmid="39598465")
+    assert model.index(untitled, 8).data() is None and model.index(-1, 0).data() is None
+
+
 def test_sort_reorders_through_sql(library: Library) -> None:
     model = make_model(library)
     model.sort(5, Qt.SortOrder.AscendingOrder)  # PMID
@@ -161,6 +186,30 @@ def test_a_newer_query_replaces_one_still_loading(
     qtbot.wait(50)  # a late result of the first query, if any, would arrive now
     assert list(model.work_ids()) == list(empty_library.query_work_ids(newest))
     assert model.index(0, 0).data() == "Work 0499"
+
+
+def test_the_loader_starts_after_the_first_page_and_never_for_a_query_replaced_first(
+    qtbot, empty_library: Library, monkeypatch
+) -> None:
+    monkeypatch.setattr(works_model, "FIRST_WINDOW", 10)
+    many_works(empty_library, 100)
+    asked: list[str] = []
+    real_query = empty_library.query_work_ids
+
+    def query_work_ids(query, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(query.text)
+        return real_query(query, **kwargs)
+
+    monkeypatch.setattr(empty_library, "query_work_ids", query_work_ids)
+    model = WorksTableModel(empty_library)
+    model.set_query(WorkQuery(scope=Scope.ALL, text="first"))
+    model.set_query(WorkQuery(scope=Scope.ALL, text="work"))
+    assert asked == [] and model.loading  # nothing read beside the first page's paint
+    model.wait_for_loaders()  # loaders not started yet are let go, not joined
+    model.set_query(WorkQuery(scope=Scope.ALL, text="work 00"))
+    with qtbot.waitSignal(model.completed, timeout=10_000):
+        pass
+    assert asked == ["work 00"] and model.rowCount() == 100
 
 
 def test_a_sort_moving_a_selected_work_beyond_the_first_window_finds_it_later(

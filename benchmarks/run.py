@@ -493,7 +493,9 @@ def _notes(ctx: Context) -> list[str]:
         f"`cites_review=True`, {min(ctx.import_records, ctx.works):,} records per file "
         f"(capped by --import-records), median of {ctx.import_runs} runs, into a library "
         "with only the seed (new works) and into the working copy that already holds "
-        "them (all merge).",
+        "them (all merge). Until the import has committed: the WAL checkpoint after it runs "
+        "on a thread of its own (`storage.checkpoints`), which the user does not wait for, "
+        "and closing the library waits for it, untimed.",
         "Export: `exporter.export_text` (`collect_entries` reads the works, then `render`) + "
         "`write_file` (the UTF-8 file, written and moved into place), as File > Export's task "
         "does, each format on its own, on "

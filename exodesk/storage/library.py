@@ -24,6 +24,7 @@ from exodesk.core.identifiers import InvalidIdentifier, parse_identifier
 from exodesk.core.query import WorkQuery
 from exodesk.core.records import Note, Source, Tag, Work, WorkRecord, WorkRow
 from exodesk.storage import fts, importing, listing, notes, sync_store, tags, works
+from exodesk.storage.checkpoints import BackgroundCheckpoints
 from exodesk.storage.citations import add_citation_edge
 from exodesk.storage.engine import BUSY_TIMEOUT_MS, WRITE_OPTION, create_library_engine
 from exodesk.storage.errors import (
@@ -63,10 +64,15 @@ class CitingImport:
 class Library:
     """A library file (SQLite), migrated to the current schema on open."""
 
-    def __init__(self, engine: Engine, path: Path | None) -> None:
+    def __init__(
+        self, engine: Engine, path: Path | None, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> None:
         self.engine = engine
         self.path = path
         self.backup_path: Path | None = None
+        self._checkpoints = (
+            None if path is None else BackgroundCheckpoints(path, busy_timeout_ms / 1000)
+        )
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
@@ -78,7 +84,7 @@ class Library:
             raise LibraryError(f"Cannot create the folder for {path}: {error}", path) from error
         _check_sqlite_header(path)
         engine = create_library_engine(path, busy_timeout_ms)
-        library = cls(engine, path)
+        library = cls(engine, path, busy_timeout_ms)
         try:
             with library._translated_errors():
                 library.backup_path = upgrade_library(engine, path)
@@ -88,6 +94,8 @@ class Library:
         return library
 
     def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.join()
         self.engine.dispose()
 
     # -- transactions --------------------------------------------------------------------
@@ -112,13 +120,20 @@ class Library:
             yield connection
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self, *, big: bool = False) -> Iterator[Connection]:
+        """One write transaction; a ``big`` one (an import) leaves the checkpoint its commit
+        would run to a thread of its own (see ``storage.checkpoints``)."""
         with (
             self._translated_errors(),
             self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection,
-            connection.begin(),
         ):
-            yield connection
+            deferred = (
+                self._checkpoints.deferred_checkpoint(connection.connection.dbapi_connection)  # type: ignore[arg-type]
+                if big and self._checkpoints is not None
+                else nullcontext()
+            )
+            with deferred, connection.begin():
+                yield connection
 
     # -- works ---------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -224,7 +239,7 @@ class Library:
             if progress is not None:
                 progress(done + count, total)
 
-        with self._write() as connection:
+        with self._write(big=True) as connection:
             outcomes = []
             for entries, options in batches:
                 outcomes.append(

@@ -94,9 +94,13 @@ class Library:
         return library
 
     def close(self) -> None:
+        self.wait_for_checkpoints()
+        self.engine.dispose()
+
+    def wait_for_checkpoints(self) -> None:
+        """Until the checkpoints that big writes left to threads have run."""
         if self._checkpoints is not None:
             self._checkpoints.join()
-        self.engine.dispose()
 
     # -- transactions --------------------------------------------------------------------
     @contextmanager

@@ -44,7 +44,7 @@ def test_the_import_commits_and_a_thread_copies_its_pages_into_the_file(
 ) -> None:
     before = library_path.stat().st_size
     empty_library.import_entries([(big_batch(), ImportOptions(origin="big"))])
-    empty_library._checkpoints.join()  # type: ignore[union-attr]
+    empty_library.wait_for_checkpoints()
     assert library_path.stat().st_size > before + 4_000_000
     assert autocheckpoint_pages(empty_library) == [checkpoints.AUTOCHECKPOINT_PAGES]
 

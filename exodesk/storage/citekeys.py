@@ -79,6 +79,18 @@ def give_described_keys(
     return assign_keys(connection, keyless, make_key, records)
 
 
+def give_key_if_described(
+    connection: Connection, work_id: int, make_key: Callable[[WorkRecord], str]
+) -> None:
+    """``give_described_keys`` for one stored work, read only when it has no key: most
+    works a sync merges into have theirs."""
+    if stored_keys(connection, [work_id]):
+        return
+    found = get_works(connection, [work_id], with_provenance=False, with_tags=False)
+    if work_id in found:
+        give_described_keys(connection, {work_id: found[work_id].record}, make_key)
+
+
 def stored_keys(connection: Connection, work_ids: Sequence[int]) -> dict[int, str]:
     """The citation keys the works have (works without one are left out)."""
     keys: dict[int, str] = {}

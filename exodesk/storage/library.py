@@ -328,8 +328,7 @@ class Library:
             changed = sync_store.apply_updates(connection, work_id, updates, suggestions, service)
             sync_store.set_state(connection, work_id, service, "ok")
             if changed and make_key is not None:
-                filled = works.get_work(connection, work_id).record
-                citekeys_store.give_described_keys(connection, {work_id: filled}, make_key)
+                citekeys_store.give_key_if_described(connection, work_id, make_key)
             return changed
 
     def add_citing_work(

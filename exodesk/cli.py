@@ -56,6 +56,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def _key_pattern(args: argparse.Namespace) -> str:
+    """The command's ``--key-pattern``, checked: a bad pattern is a usage error that names
+    what is wrong."""
+    from exodesk.core.citekeys import validate_pattern
+
+    try:
+        validate_pattern(args.key_pattern)
+    except ValueError as error:
+        raise UsageError(f"--key-pattern: {error}") from None
+    return str(args.key_pattern)
+
+
 #: What add_subparsers() returns (argparse has no public name for it).
 _Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from exodesk.cli import CommandError, UsageError, _Commands, _Parser, _write, _write_json
+from exodesk.cli import CommandError, _Commands, _key_pattern, _Parser, _write, _write_json
 from exodesk.core.citekeys import DEFAULT_PATTERN
 from exodesk.storage.library import Library
 
@@ -31,16 +31,6 @@ def cmd_sync(library: Library, args: argparse.Namespace) -> None:
             _write(f"  {line}")
     if report.status == "offline":
         raise CommandError("no source could be reached (PubMed, Europe PMC, Crossref): offline?")
-
-
-def _key_pattern(args: argparse.Namespace) -> str:
-    from exodesk.core.citekeys import validate_pattern
-
-    try:
-        validate_pattern(args.key_pattern)
-    except ValueError as error:
-        raise UsageError(f"--key-pattern: {error}") from None
-    return str(args.key_pattern)
 
 
 def cmd_add(library: Library, args: argparse.Namespace) -> None:

@@ -5,8 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from exodesk.cli import CommandError, UsageError, _Commands, _Parser, _write, _write_json
-from exodesk.core.citekeys import DEFAULT_PATTERN, validate_pattern
+from exodesk.cli import (
+    CommandError,
+    UsageError,
+    _Commands,
+    _key_pattern,
+    _Parser,
+    _write,
+    _write_json,
+)
+from exodesk.core.citekeys import DEFAULT_PATTERN
 from exodesk.exporter import (
     DEFAULT_STYLE,
     ExportScope,
@@ -19,16 +27,13 @@ from exodesk.storage.library import Library
 
 
 def cmd_import(library: Library, args: argparse.Namespace) -> None:
-    try:
-        validate_pattern(args.key_pattern)
-    except ValueError as error:
-        raise UsageError(f"--key-pattern: {error}") from None
+    key_pattern = _key_pattern(args)
     report = import_files(
         library,
         [Path(name) for name in args.files],
         format_name=args.format,
         cites_review=args.cites_review,
-        key_pattern=args.key_pattern,
+        key_pattern=key_pattern,
     )
     if args.json:
         _write_json(report.to_json())

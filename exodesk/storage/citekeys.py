@@ -64,19 +64,14 @@ def give_described_keys(
     records: Mapping[int, WorkRecord],
     make_key: Callable[[WorkRecord], str],
 ) -> dict[int, str]:
-    """Keys for the works among ``records`` that have a title but no key yet (given, stored).
+    """The keys of the works among ``records`` that have a title, given and stored to those
+    that have none yet (``assign_keys`` keeps the stored ones).
 
     Works are keyed when they are added or filled in, as an import keys its works, so an
     export seldom has to; a work still waiting for its metadata (a PMID alone) is left
     keyless, as a key made from nothing would read ``ref``."""
     described = [work_id for work_id, record in records.items() if not record.needs_metadata]
-    if not described:
-        return {}
-    stored = stored_keys(connection, described)
-    keyless = [work_id for work_id in described if work_id not in stored]
-    if not keyless:
-        return {}
-    return assign_keys(connection, keyless, make_key, records)
+    return assign_keys(connection, described, make_key, records) if described else {}
 
 
 def give_key_if_described(

@@ -23,6 +23,7 @@ from exodesk.core.entries import BibEntry
 from exodesk.core.identifiers import InvalidIdentifier, parse_identifier
 from exodesk.core.query import WorkQuery
 from exodesk.core.records import Note, Source, Tag, Work, WorkRecord, WorkRow
+from exodesk.storage import citekeys as citekeys_store
 from exodesk.storage import fts, importing, listing, notes, sync_store, tags, works
 from exodesk.storage.checkpoints import BackgroundCheckpoints
 from exodesk.storage.citations import add_citation_edge
@@ -271,8 +272,6 @@ class Library:
         ``records``: the works' records when the caller has read them already (an export),
         so that they are not read again.
         """
-        from exodesk.storage import citekeys as citekeys_store
-
         # Most exports find every key stored: a read, which never waits for the write lock
         # an import or a sync may hold.
         with self._read() as connection:
@@ -320,8 +319,6 @@ class Library:
         transaction per work, so a crash or cancel leaves it as it was or fully updated.
         A work that now has a title but no citation key gets one from ``make_key``.
         Returns the fields changed."""
-        from exodesk.storage import citekeys as citekeys_store
-
         with self._write() as connection:
             work = works.get_work(connection, work_id)
             updates, suggestions = planner(work)
@@ -341,8 +338,6 @@ class Library:
         """A work a service says cites the review: matched or added (marked new), with the
         citation edge recording the service. An added work with a title gets its citation
         key from ``make_key``. Returns (work id, created)."""
-        from exodesk.storage import citekeys as citekeys_store
-
         with self._write() as connection:
             record = works.validated(record)
             match = importing.find_match(connection, record)
@@ -435,8 +430,6 @@ class Library:
         ``edge_source``. Reading the same data again adds nothing twice. Works with a title
         and no citation key get one from ``make_key``.
         """
-        from exodesk.storage import citekeys as citekeys_store
-
         with self._write() as connection:
             review_result = self._upsert(connection, works.validated(review), source)
             if (

@@ -117,16 +117,7 @@ class Context:
 
     @cached_property
     def window(self) -> MainWindow:
-        from exodesk.app import _application, build_main_window, settle_heap, share_the_gil
-
-        _application()
-        share_the_gil()  # as exodesk.app.run_gui does
-        window = build_main_window(self.library, restore=False)
-        gui.show(window)
-        # As run_gui does once its window shows. Without it, full collections (30-40 ms)
-        # walked every object of the start-up, and a scroll frame they fell in took 51 ms.
-        settle_heap()
-        return window
+        return _shown_window(self.library)
 
     @cached_property
     def first_paint_runs(self) -> list[dict[str, float]]:
@@ -317,15 +308,8 @@ def measure_stall(ctx: Context) -> list[Row]:
 
 
 def _one_stall(ctx: Context, path: Path) -> gui.StallReport:
-    target = transfer.fresh_copy(ctx.seed_only, ctx.out / "stall.sqlite")
-    from exodesk.app import _application, build_main_window, settle_heap, share_the_gil
-
-    _application()
-    share_the_gil()  # as exodesk.app.run_gui does
-    library = _open(target)
-    window = build_main_window(library, restore=False)
-    gui.show(window)
-    settle_heap()  # as exodesk.app.run_gui does once its window shows
+    library = _open(transfer.fresh_copy(ctx.seed_only, ctx.out / "stall.sqlite"))
+    window = _shown_window(library)
     try:
         return gui.import_stalls(window, path)
     finally:
@@ -451,6 +435,21 @@ def _open(path: Path) -> Library:
     from exodesk.app import open_library
 
     return open_library(path)
+
+
+def _shown_window(library: Library) -> MainWindow:
+    """The main window over ``library``, shown, in a process set up as ``run_gui`` sets it
+    up: the GIL shared every millisecond, and the start-up's objects left out of later
+    collections once the window shows (without that, full collections of 30-40 ms walked
+    them, and a scroll frame they fell in took 51 ms)."""
+    from exodesk.app import _application, build_main_window, settle_heap, share_the_gil
+
+    _application()
+    share_the_gil()
+    window = build_main_window(library, restore=False)
+    gui.show(window)
+    settle_heap()
+    return window
 
 
 def _spread(values: Sequence[float], unit: str) -> str:

@@ -1166,7 +1166,10 @@ def _entry_text(entry: BibEntry, key: str, dialect: _Dialect) -> str:
     Most entries hold no character that needs LaTeX: one question for all their texts
     instead of one per field (``str`` leaves a text as it is); names are cached."""
     record, biblatex = entry.record, dialect.biblatex
-    keywords, tags, notes = record.keywords, entry.tags, entry.notes
+    keywords, tags = record.keywords, entry.tags
+    # The notes as the one value they are written as: a note that starts with "@" is at
+    # the start of a line only after the one before it.
+    notes = "\n\n".join(entry.notes)
     texts = (
         record.title,
         record.container_title,
@@ -1180,7 +1183,7 @@ def _entry_text(entry: BibEntry, key: str, dialect: _Dialect) -> str:
         record.abstract,
         *keywords,
         *tags,
-        *notes,
+        notes,
     )
     escape = _escape if _needs_escape(_TEXT_JOINER.join(texts)) else str
     if record.pages:
@@ -1211,7 +1214,7 @@ def _entry_text(entry: BibEntry, key: str, dialect: _Dialect) -> str:
         ("abstract", escape(record.abstract)),
         ("keywords", ", ".join([escape(item) for item in (*keywords, *tags)])),
         ("groups", ", ".join([escape(tag) for tag in tags])),
-        ("annotation" if biblatex else "annote", escape("\n\n".join(notes))),
+        ("annotation" if biblatex else "annote", escape(notes)),
     )
     lines = [
         # A month is a macro (jan...): no braces.

@@ -353,6 +353,15 @@ def test_tags_and_notes_conventions() -> None:
     assert back.notes == ("first note\n\nsecond\nnote",)  # one note comes back
 
 
+def test_a_note_that_starts_with_an_at_sign_starts_no_entry() -> None:
+    # Alone, "@" is not at the start of a line of the file; after the note before it, it is.
+    entry = BibEntry(WorkRecord(title="T"), notes=("see", "@misc here"))
+    text = write_bibtex([entry])
+    assert not [line for line in text.splitlines()[1:] if line.startswith("@")], text
+    [back] = read_bibtex(text).entries
+    assert back.notes == ("see\n\n@misc here",)
+
+
 def test_jabref_groups_are_tags_and_keywords_stay_keywords() -> None:
     entry = read_one("@article{k, keywords = {a, b}, groups = {reading}}")
     assert (entry.record.keywords, entry.tags) == (("a", "b"), ("reading",))

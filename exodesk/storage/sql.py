@@ -49,22 +49,34 @@ def inserted_id(result: CursorResult[Any]) -> int:
 ID_CHUNK = 4096
 
 
-@contextmanager
-def _driver_cursor(connection: Connection, sql: str, params: Sequence[Any]) -> Iterator[Any]:
-    """A cursor of the driver itself, on the connection's transaction (begun first if it is
+def driver_connection(connection: Connection) -> Any:
+    """The driver's own connection, on the connection's transaction (begun first if it is
     not yet, as SQLAlchemy begins one on a connection's first statement, so that every read
-    of a call sees the same state of the library). The driver's errors come out as
-    SQLAlchemy's, exactly as from ``connection.execute``, so callers translate them alike.
-    """
+    of a call sees the same state of the library)."""
     if not connection.in_transaction():
         connection.begin()
-    dbapi = connection.dialect.loaded_dbapi
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    return connection.connection.dbapi_connection
+
+
+def driver_error(
+    connection: Connection, sql: str, params: Sequence[Any], error: Exception
+) -> exc.StatementError:
+    """The driver's error as SQLAlchemy's, exactly as ``connection.execute`` raises it, so
+    callers translate both alike."""
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    return exc.DBAPIError.instance(sql, params, error, dbapi_error)
+
+
+@contextmanager
+def _driver_cursor(connection: Connection, sql: str, params: Sequence[Any]) -> Iterator[Any]:
+    """A cursor of the driver itself, on the connection's transaction; its errors come out
+    as SQLAlchemy's (see ``driver_connection``, ``driver_error``)."""
+    cursor = driver_connection(connection).cursor()
     try:
         cursor.execute(sql, params)
         yield cursor
-    except dbapi.Error as error:
-        raise exc.DBAPIError.instance(sql, params, error, dbapi.Error) from error
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise driver_error(connection, sql, params, error) from error
     finally:
         cursor.close()
 

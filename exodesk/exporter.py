@@ -8,7 +8,7 @@ names and note bodies; a format writer or the CSL formatter turns those into tex
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator
@@ -81,8 +81,9 @@ def _collect_entries(
     if keyless:
         generator = CitationKeyGenerator(key_pattern)
         keys = library.assign_citation_keys(list(keyless), generator.make_key, records=keyless)
-        for work_id in keyless:
-            entries[work_id] = replace(entries[work_id], key=keys[work_id])
+        for work_id, record in keyless.items():
+            entry = entries[work_id]
+            entries[work_id] = BibEntry(record, keys[work_id], entry.tags, entry.notes)
     return list(entries.values())
 
 

@@ -41,7 +41,7 @@ from exodesk.storage.listing import SidebarCounts
 from exodesk.storage.migrate import upgrade_library
 from exodesk.storage.schema import citation_sources, tracked_reviews, work_merges
 from exodesk.storage.schema import works as works_table
-from exodesk.storage.sql import chunks, placeholders
+from exodesk.storage.sql import BATCH, chunks, placeholders
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +126,8 @@ class Library:
 
     @contextmanager
     def _write(self, *, big: bool = False) -> Iterator[Connection]:
-        """One write transaction; a ``big`` one (an import) leaves the checkpoint its commit
-        would run to a thread of its own (see ``storage.checkpoints``)."""
+        """One write transaction; a ``big`` one (an import, keys for many works) leaves the
+        checkpoint its commit would run to a thread of its own (see ``storage.checkpoints``)."""
         with (
             self._translated_errors(),
             self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection,
@@ -278,7 +278,9 @@ class Library:
             keys = citekeys_store.stored_keys(connection, work_ids)
         if all(work_id in keys for work_id in work_ids):
             return keys
-        with self._write() as connection:
+        # Keys for a batch of works and more (a first export) rewrite that many rows: the
+        # checkpoint after it is left to a thread, as after an import.
+        with self._write(big=len(work_ids) - len(keys) > BATCH) as connection:
             return citekeys_store.assign_keys(connection, work_ids, make_key, records or {})
 
     def entries_of(

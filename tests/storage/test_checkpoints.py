@@ -90,3 +90,25 @@ def test_a_checkpoint_that_cannot_run_is_left_to_the_next_commit(
     checkpoints.BackgroundCheckpoints(missing, 0.1)._run()
     assert "left to the next commit" in caplog.text
     assert not missing.exists()
+
+
+def test_giving_keys_to_many_works_leaves_its_checkpoint_to_a_thread(
+    empty_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first export of works without keys rewrites every one of their rows.
+    [report] = empty_library.import_entries([(big_batch(), ImportOptions(origin="big"))])
+    with empty_library.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE works SET citation_key = NULL")
+    started: list[bool] = []
+    monkeypatch.setattr(
+        checkpoints.BackgroundCheckpoints, "start", lambda self: started.append(True)
+    )
+
+    keys = empty_library.assign_citation_keys(report.added, lambda record: record.title[:14])
+
+    assert started == [True] and len(set(keys.values())) == len(report.added)
+    assert autocheckpoint_pages(empty_library) == [checkpoints.AUTOCHECKPOINT_PAGES]
+    with empty_library.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE works SET citation_key = NULL WHERE id <= 3")
+    empty_library.assign_citation_keys([1, 2, 3], lambda record: "few")
+    assert started == [True]  # a few keys: the commit checkpoints as it always does

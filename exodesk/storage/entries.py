@@ -11,7 +11,7 @@ with the GIL released: SQLite gathers the next batch while the caller's thread t
 one into entries (``json.loads``, then the records). Rows one at a time would not overlap:
 the driver releases the GIL around each row's step, and a thread that wants it back while
 the other computes waits up to the interpreter's switch interval every time. Reading 20,000
-works took 0.41-0.48 s with a query per table and batch, 0.25-0.26 s this way.
+works took 0.41-0.48 s with a query per table and batch, 0.25-0.28 s this way.
 """
 
 from __future__ import annotations

@@ -319,13 +319,28 @@ def _one_stall(ctx: Context, path: Path) -> gui.StallReport:
 
 # -- import and export --------------------------------------------------------------------
 def measure_import(ctx: Context) -> list[Row]:
+    """Each file into a library with only the seed (new works), into the generated library
+    (new works, looked up among all of its works; removed again after each run) and into
+    the working copy that already holds its works (all duplicates)."""
     count = min(ctx.import_records, ctx.works)
     files = transfer.record_files(ctx.out, ctx.seed, count)
+    new = [
+        transfer.new_record_files(ctx.out, ctx.seed, ctx.works, count, run)
+        for run in range(ctx.import_runs)
+    ]
+    into_library = f"new works into the {ctx.works:,}-work library"
     rows = []
     for name, path in files.items():
         label = transfer.LABELS[name]
-        for into, template in (("new works", ctx.seed_only), ("all duplicates", ctx.work_copy)):
-            runs = [_one_import(ctx, template, path, into) for _ in range(ctx.import_runs)]
+        for into in ("new works", into_library, "all duplicates"):
+            if into == into_library:
+                runs = [
+                    transfer.timed_import_then_removed(ctx.work_copy, files_of_run[name])
+                    for files_of_run in new
+                ]
+            else:
+                template = ctx.seed_only if into == "new works" else ctx.work_copy
+                runs = [_one_import(ctx, template, path, into) for _ in range(ctx.import_runs)]
             rates = [count / r.seconds for r in runs]
             last = runs[-1]
             rows.append(
@@ -491,8 +506,11 @@ def _notes(ctx: Context) -> list[str]:
         f"Import: `exodesk.importer.import_files` with duplicate detection and "
         f"`cites_review=True`, {min(ctx.import_records, ctx.works):,} records per file "
         f"(capped by --import-records), median of {ctx.import_runs} runs, into a library "
-        "with only the seed (new works) and into the working copy that already holds "
-        "them (all merge). Until the import has committed: the WAL checkpoint after it runs "
+        "with only the seed (new works); into the generated library, works it does not "
+        "hold (another seed's stream with the identifiers of the works numbered after it, "
+        "a different file each run, its works deleted again after the run, untimed); and "
+        "into the working copy that already holds them (all merge). Until the import has "
+        "committed: the WAL checkpoint after it runs "
         "on a thread of its own (`storage.checkpoints`), which the user does not wait for, "
         "and closing the library waits for it, untimed.",
         "Export: `exporter.export_text` (`collect_entries` reads the works, then `render`) + "

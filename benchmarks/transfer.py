@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from benchmarks.corpus import Corpus
+from benchmarks.corpus import Corpus, doi_of, pmid_of
 from benchmarks.generate import FILE_FORMATS, entries_of, write_files
+from exodesk.core.entries import BibEntry
 from exodesk.core.query import Scope, WorkQuery
 from exodesk.exporter import export_text, write_file
 from exodesk.importer import import_files
@@ -28,6 +29,34 @@ def record_files(out: Path, seed: int, count: int) -> dict[str, Path]:
     return paths
 
 
+def new_record_files(out: Path, seed: int, works: int, count: int, run: int) -> dict[str, Path]:
+    """``out/new-<works>-<count>-<run>.<ext>``: ``count`` works that a library of the first
+    ``works`` generated works does not hold, a different set for each ``run``.
+
+    Another seed's stream (other titles, authors, years), with the identifiers the main
+    stream would give the works numbered after that library's: duplicate detection looks
+    each one up and finds nothing, as for a file of new papers."""
+    stem = f"new-{works}-{count}-{run}"
+    paths = {name: out / f"{stem}.{ext}" for name, ext in FILE_FORMATS}
+    if not all(path.exists() for path in paths.values()):
+        first = works + run * count
+        entries = [
+            BibEntry(
+                record=replace(
+                    work.record,
+                    doi=doi_of(first + work.number),
+                    pmid=pmid_of(first + work.number),
+                    pmcid=f"PMC{1_000_000 + first + work.number}" if work.record.pmcid else "",
+                ),
+                tags=work.tags,
+                notes=work.notes,
+            )
+            for work in Corpus(seed + 1 + run).works(count)
+        ]
+        write_files(entries, out, stem)
+    return paths
+
+
 @dataclass(frozen=True, slots=True)
 class ImportRun:
     seconds: float
@@ -43,6 +72,20 @@ def timed_import(library_path: Path, file: Path) -> ImportRun:
         started = time.perf_counter()
         report = import_files(library, [file], cites_review=True)
         seconds = time.perf_counter() - started
+    finally:
+        library.close()
+    return ImportRun(seconds, report.added, report.merged, report.skipped)
+
+
+def timed_import_then_removed(library_path: Path, file: Path) -> ImportRun:
+    """``timed_import`` of new works into ``library_path``, then (untimed) the works it added
+    deleted again, so that the library is the generated one for the next run and figure."""
+    library = Library.open(library_path)
+    try:
+        started = time.perf_counter()
+        report = import_files(library, [file], cites_review=True)
+        seconds = time.perf_counter() - started
+        library.delete_works([work_id for item in report.files for work_id in item.added])
     finally:
         library.close()
     return ImportRun(seconds, report.added, report.merged, report.skipped)

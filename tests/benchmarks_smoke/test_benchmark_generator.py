@@ -70,3 +70,34 @@ def test_bulk_library_matches_the_storage_layer(tmp_path: Path) -> None:
     finally:
         bulk.close()
         reference.close()
+
+
+def test_new_record_files_hold_works_the_library_does_not(tmp_path: Path) -> None:
+    from benchmarks import transfer
+
+    path = tmp_path / "bulk.sqlite"
+    build_library(path, list(Corpus(3).works(COUNT)), log=False)
+    library = open_library(path)
+    everything = WorkQuery(scope=Scope.EVERYTHING)
+    before = list(library.query_work_ids(everything))
+    library.close()
+    files = [transfer.new_record_files(tmp_path, 3, COUNT, 10, run) for run in range(2)]
+    assert files[0]["ris"] != files[1]["ris"]
+    for files_of_run in files:
+        for file in files_of_run.values():
+            run = transfer.timed_import_then_removed(path, file)
+            assert (run.added, run.merged, run.skipped) == (10, 0, 0), file
+    library = open_library(path)
+    try:
+        assert list(library.query_work_ids(everything)) == before  # removed again
+    finally:
+        library.close()
+    # Each run's works are others: together, they add all of theirs.
+    library = open_library(path)
+    try:
+        from exodesk.importer import import_files
+
+        report = import_files(library, [files[0]["ris"], files[1]["bibtex"]])
+        assert (report.added, report.merged) == (20, 0)
+    finally:
+        library.close()

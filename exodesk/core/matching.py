@@ -11,6 +11,7 @@ do not; tests pin both sides.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -74,6 +75,21 @@ _NUMBERING = re.compile(r"^(?:\d+|[ivxlc]+)$")
 def _numbering(key: str) -> list[str]:
     """Numbers and roman numerals: "Part I" and "Part II" are different works."""
     return sorted(word for word in key.split() if _NUMBERING.match(word))
+
+
+def length_window(length: int) -> tuple[int, int]:
+    """The lengths a title key may have to match one of ``length`` characters.
+
+    Title keys hold single spaces between words, so sorting their words keeps their length,
+    and rapidfuzz's ratio of two strings of lengths ``a`` and ``b`` is at most
+    ``100 * (1 - |a - b| / (a + b))``: a match needs ``|a - b| <= s * (a + b)`` with
+    ``s = 1 - TITLE_SIMILARITY / 100``. A library with many works of one year and first
+    author (a common family name) compares a title with the few of a near length only.
+    One character wider on each side than the bound, against rounding."""
+    slack = 1 - TITLE_SIMILARITY / 100
+    low = math.floor(length * (1 - slack) / (1 + slack)) - 1
+    high = math.ceil(length * (1 + slack) / (1 - slack)) + 1
+    return max(low, 1), high
 
 
 def titles_match(left_key: str, right_key: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from exodesk.core.matching import length_window
 from exodesk.storage.sql import batches, placeholders
 
 #: Columns of ``works`` written when an import adds a work, in this order.
@@ -78,23 +79,29 @@ def identifier_owners(
 
 
 def title_candidates(
-    connection: Connection, pairs: Iterable[tuple[int, str]]
-) -> dict[tuple[int, str], list[tuple[int, str]]]:
-    """``{(year, first_author_key): [(work id, title_key), ...]}`` by ascending id, as the
-    index on (year, first_author_key) returns them for one pair."""
-    found: dict[tuple[int, str], list[tuple[int, str]]] = {}
-    for batch in batches(dict.fromkeys(pairs)):
-        values = ", ".join("(?, ?)" for _ in batch)
-        params = tuple(value for pair in batch for value in pair)
+    connection: Connection, wanted: Iterable[tuple[int, str, int]]
+) -> dict[tuple[int, str, int], list[tuple[int, str]]]:
+    """``{(year, first_author_key, length): [(work id, title_key), ...]}`` by ascending id:
+    the works of that year and first author whose title key could match one of that
+    length (``matching.length_window``); the others are left in the database."""
+    found: dict[tuple[int, str, int], list[tuple[int, str]]] = {}
+    for batch in batches(dict.fromkeys(wanted)):
+        values = ", ".join("(?, ?, ?, ?, ?)" for _ in batch)
+        params = tuple(
+            value
+            for year, author, length in batch
+            for value in (year, author, length, *length_window(length))
+        )
         rows = connection.exec_driver_sql(
-            f"WITH wanted(year, author) AS (VALUES {values}) "
-            "SELECT w.id, w.year, w.first_author_key, w.title_key FROM wanted "
-            "JOIN works w ON w.year = wanted.year AND w.first_author_key = wanted.author "
-            "ORDER BY w.id",
+            f"WITH wanted(year, author, length, low, high) AS (VALUES {values}) "
+            "SELECT wanted.year, wanted.author, wanted.length, w.id, w.title_key "
+            "FROM wanted JOIN works w "
+            "ON w.year = wanted.year AND w.first_author_key = wanted.author "
+            "AND length(w.title_key) BETWEEN wanted.low AND wanted.high ORDER BY w.id",
             params,
         )
-        for work_id, year, author, key in rows:
-            found.setdefault((year, author), []).append((int(work_id), key))
+        for year, author, length, work_id, key in rows:
+            found.setdefault((year, author, length), []).append((int(work_id), key))
     return found
 
 

@@ -235,7 +235,8 @@ class _Session:
         self._tag_ids: dict[str, int] = {}
         # The database as it was when the batch began (cleared with every batch).
         self._db_ids: dict[tuple[str, str], int | None] = {}
-        self._db_titles: dict[tuple[int, str], list[tuple[int, str]]] = {}
+        # By (year, first author, title key length): see ``bulk.title_candidates``.
+        self._db_titles: dict[tuple[int, str, int], list[tuple[int, str]]] = {}
         self._db_keys: dict[str, bool] = {}
         self._states: dict[int, _WorkState] = {}
         # Keyed by id() of the entry or record, holding it too: an id alone may be reused.
@@ -327,13 +328,13 @@ class _Session:
                 continue  # certain to match on an identifier
             key, author = self._keys_of(record)
             if record.year is not None and works.first_family(record) and key:
-                wanted.append(((record.year, author), key))
-        found = bulk.title_candidates(self.connection, [pair for pair, _key in wanted])
-        self._db_titles.update((pair, found.get(pair, [])) for pair, _key in wanted)
+                wanted.append(((record.year, author, len(key)), key))
+        found = bulk.title_candidates(self.connection, [asked for asked, _key in wanted])
+        self._db_titles.update((asked, found.get(asked, [])) for asked, _key in wanted)
         return [
             work_id
-            for pair, key in wanted
-            for work_id, stored_key in self._candidates(pair)
+            for asked, key in wanted
+            for work_id, stored_key in self._candidates(asked)
             if titles_match(key, stored_key)
         ]
 
@@ -398,17 +399,19 @@ class _Session:
         key, author = self._keys_of(record)
         if record.year is None or not works.first_family(record) or not key:
             return None
-        for work_id, stored_key in self._candidates((record.year, author)):
+        for work_id, stored_key in self._candidates((record.year, author, len(key))):
             if titles_match(key, stored_key):
                 return work_id, "title"
         return None
 
-    def _candidates(self, pair: tuple[int, str]) -> list[tuple[int, str]]:
-        stored = self._db_titles.get(pair)
+    def _candidates(self, asked: tuple[int, str, int]) -> list[tuple[int, str]]:
+        """The works whose title may match a title key of this year, first author and
+        length: the stored ones of a near length, this import's whatever their length."""
+        stored = self._db_titles.get(asked)
         if stored is None:
-            stored = bulk.title_candidates(self.connection, [pair]).get(pair, [])
-            self._db_titles[pair] = stored
-        mine = self._by_year_author.get(pair)
+            stored = bulk.title_candidates(self.connection, [asked]).get(asked, [])
+            self._db_titles[asked] = stored
+        mine = self._by_year_author.get(asked[:2])
         if not mine:  # none of this import's works has this year and author
             titles = self._titles
             return [item for item in stored if item[0] not in titles]  # by id already

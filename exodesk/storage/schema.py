@@ -102,7 +102,8 @@ class WorkModel(Base):
         Index("ix_works_starred", "starred"),
         Index("ix_works_needs_metadata", "needs_metadata"),
         Index("ix_works_citation_key", "citation_key", unique=True),
-        Index("ix_works_year_first_author_key", "year", "first_author_key"),
+        # An import's title candidates: a year, a first author and a near title length.
+        Index("ix_works_title_candidates", "year", "first_author_key", text("length(title_key)")),
         Index("ix_works_is_new", "is_new"),
         Index("ix_works_first_tag", "first_tag"),
         # PMIDs are text; the table sorts them as numbers.

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exodesk.core.matching import TITLE_SIMILARITY, fold, name_key, title_key, titles_match
+from exodesk.core.matching import (
+    TITLE_SIMILARITY,
+    fold,
+    length_window,
+    name_key,
+    title_key,
+    titles_match,
+)
 
 
 @pytest.mark.parametrize(
@@ -97,3 +104,31 @@ def test_fold_agrees_with_the_character_by_character_fold(text: str) -> None:
 )
 def test_fold_examples_agree_with_the_character_by_character_fold(text: str) -> None:
     assert fold(text) == _reference_fold(text)
+
+
+_KEY_WORDS = st.lists(
+    st.sampled_from(["exosome", "cancer", "in", "mice", "rats", "ii", "a", "the"])
+)
+
+
+@given(_KEY_WORDS, _KEY_WORDS, st.text("abcxyz ", max_size=12))
+def test_titles_that_match_have_lengths_within_the_window(
+    words: list[str], more: list[str], typo: str
+) -> None:
+    # Near titles on purpose: the words of one, some added, a few characters changed.
+    left = title_key(" ".join(words))
+    right = title_key(" ".join(words + more) + typo)
+    for one, other in ((left, right), (right, left)):
+        if titles_match(one, other):
+            low, high = length_window(len(one))
+            assert low <= len(other) <= high, (one, other)
+
+
+def test_the_window_is_what_the_similarity_allows() -> None:
+    # |a - b| <= 0.07 (a + b): 86.9-115.1 for 100, one more character each side.
+    assert length_window(100) == (85, 117)
+    assert length_window(1) == (1, 3)
+    key = "exosomes in human carcinogenesis and cancer therapy"
+    assert titles_match(key, key + " a")  # 2 characters longer: inside
+    high = length_window(len(key))[1]
+    assert not titles_match(key, key + " " + "x" * (high - len(key)))  # one beyond it

@@ -207,3 +207,35 @@ def test_generated_keys_never_clash_with_stored_ones_ignoring_case(
     keys = empty_library.assign_citation_keys(outcome.added, lambda record: "smith2020role")
     assert keys[outcome.added[0]] == "Smith2020role"  # stored as exports write it
     assert keys[outcome.added[1]] == "smith2020rolea"
+
+
+def test_a_common_family_name_year_still_finds_the_near_title(
+    empty_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Many stored works of one year and first author ("Wang", 2020), titles of every length:
+    # only those of a near length are read, and the near title among them is still found.
+    wang = (Author(family="Wang", given="L"),)
+    stored = [
+        entry(line=n, title=f"Study {n} " + "of exosome cargo " * (n % 12), year=2020, authors=wang)
+        for n in range(120)
+    ]
+    added = import_one(empty_library, *stored).added
+    target = added[37]  # "Study 37 of exosome cargo of exosome cargo" (1 repetition)
+    read: list[int] = []
+    from exodesk.storage import bulk
+
+    original = bulk.title_candidates
+
+    def counted(connection, wanted):  # type: ignore[no-untyped-def]
+        found = original(connection, wanted)
+        read.extend(work_id for pairs in found.values() for work_id, _key in pairs)
+        return found
+
+    monkeypatch.setattr(bulk, "title_candidates", counted)
+    near = entry(title="STUDY 37 OF EXOSOME CARGOS.", year=2020, authors=wang, publisher="P")
+    other_number = entry(line=2, title="Study 38 of exosome cargo", year=2020, authors=wang)
+    outcome = import_one(empty_library, near, other_number)
+
+    assert outcome.merged == [target] and len(outcome.added) == 1
+    assert empty_library.get_work(target).record.publisher == "P"
+    assert target in read and 0 < len(set(read)) < len(added) // 4

@@ -103,3 +103,23 @@ def test_an_export_reads_only_the_rows_of_its_works(bigger: Library) -> None:
     subqueries = {step.removeprefix("CO-ROUTINE ") for step in steps if "CO-ROUTINE" in step}
     scans = [step.removeprefix("SCAN ") for step in steps if step.startswith("SCAN")]
     assert scans and set(scans) <= subqueries, steps
+
+
+def test_title_candidates_are_read_by_year_author_and_title_length(bigger: Library) -> None:
+    from exodesk.storage import bulk
+
+    statements: list[str] = []
+    with bigger.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        raw.set_trace_callback(statements.append)  # type: ignore[union-attr]
+        try:
+            bulk.title_candidates(connection, [(2000, "nowak", 40), (2001, "kim", 12)])
+        finally:
+            raw.set_trace_callback(None)  # type: ignore[union-attr]
+        [sql] = [text for text in statements if "wanted" in text]
+        steps = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    assert any(
+        "USING INDEX ix_works_title_candidates (year=? AND first_author_key=? AND <expr>>? "
+        "AND <expr><?)" in step
+        for step in steps
+    ), steps

@@ -268,3 +268,29 @@ def test_upgrading_from_0006_keeps_every_field_s_provenance(
     for text in again.values():
         times = [time for _source, time, _names in provenance.decode(text)]
         assert times == sorted(times)
+
+
+def _index_sql(library: Library, name: str) -> str | None:
+    with library.engine.connect() as connection:
+        return connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = ?", (name,)
+        ).scalar()
+
+
+def test_upgrading_from_0007_reads_title_candidates_by_length(
+    library: Library, library_path: Path
+) -> None:
+    with library.engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+    assert _index_sql(library, "ix_works_title_candidates") is None
+    assert _index_sql(library, "ix_works_year_first_author_key") is not None
+    library.close()
+
+    upgraded = Library.open(library_path)
+    assert upgraded.backup_path is not None
+    index_sql = _index_sql(upgraded, "ix_works_title_candidates")
+    assert index_sql is not None and "length(title_key)" in index_sql
+    assert _index_sql(upgraded, "ix_works_year_first_author_key") is None
+    upgraded.close()

@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 #: Minimum rapidfuzz token_sort_ratio (0-100) for two titles to count as the same.
 TITLE_SIMILARITY = 93.0
@@ -90,6 +91,24 @@ def length_window(length: int) -> tuple[int, int]:
     low = math.floor(length * (1 - slack) / (1 + slack)) - 1
     high = math.ceil(length * (1 + slack) / (1 - slack)) + 1
     return max(low, 1), high
+
+
+def first_match(key: str, candidates: Sequence[str]) -> int | None:
+    """The index of the first of ``candidates`` that ``titles_match`` ``key``, or None.
+
+    The ratios are computed in C over the whole list (rapidfuzz's ``process.extract``): a
+    library holds many works of one year and first author when the name is common, and a
+    Python call per candidate cost more than the comparisons."""
+    if not key or not candidates:
+        return None
+    hits = process.extract(
+        key, candidates, scorer=fuzz.token_sort_ratio, score_cutoff=TITLE_SIMILARITY, limit=None
+    )
+    numbering = _numbering(key)
+    found = [
+        index for choice, _score, index in hits if choice == key or _numbering(choice) == numbering
+    ]
+    return min(found) if found else None
 
 
 def titles_match(left_key: str, right_key: str) -> bool:

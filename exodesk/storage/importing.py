@@ -29,7 +29,7 @@ from sqlalchemy import Connection, select
 from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator, sanitize_key
 from exodesk.core.entries import BibEntry, Problem
 from exodesk.core.identifiers import InvalidIdentifier, doi_key
-from exodesk.core.matching import name_key, title_key, titles_match
+from exodesk.core.matching import first_match, name_key, title_key
 from exodesk.core.records import BIBLIOGRAPHIC_FIELDS, Author, Source, WorkRecord
 from exodesk.core.records import authors_display as display_of
 from exodesk.storage import bulk, citekeys, fts, provenance, tags, works
@@ -80,15 +80,15 @@ def find_match(connection: Connection, record: WorkRecord) -> tuple[int, str] | 
     if record.year is None or not family or not key:
         return None
     candidates = connection.execute(
-        select(works_table.c.id, works_table.c.title_key).where(
+        select(works_table.c.id, works_table.c.title_key)
+        .where(
             works_table.c.year == record.year,
             works_table.c.first_author_key == name_key(family),
         )
-    )
-    for work_id, stored_key in candidates:
-        if titles_match(key, stored_key):
-            return int(work_id), "title"
-    return None
+        .order_by(works_table.c.id)  # the oldest work that matches, as an import finds it
+    ).all()
+    index = first_match(key, [stored_key for _work_id, stored_key in candidates])
+    return None if index is None else (int(candidates[index][0]), "title")
 
 
 def import_entries(
@@ -331,12 +331,14 @@ class _Session:
                 wanted.append(((record.year, author, len(key)), key))
         found = bulk.title_candidates(self.connection, [asked for asked, _key in wanted])
         self._db_titles.update((asked, found.get(asked, [])) for asked, _key in wanted)
-        return [
-            work_id
-            for asked, key in wanted
-            for work_id, stored_key in self._candidates(asked)
-            if titles_match(key, stored_key)
-        ]
+        # The work each record would merge into (``find_match`` asks the same).
+        matches = []
+        for asked, key in wanted:
+            candidates = self._candidates(asked)
+            index = first_match(key, [stored_key for _work_id, stored_key in candidates])
+            if index is not None:
+                matches.append(candidates[index][0])
+        return matches
 
     def _owner(self, probe: tuple[str, str]) -> int | None:
         mine = self._ids.get(probe)
@@ -399,10 +401,9 @@ class _Session:
         key, author = self._keys_of(record)
         if record.year is None or not works.first_family(record) or not key:
             return None
-        for work_id, stored_key in self._candidates((record.year, author, len(key))):
-            if titles_match(key, stored_key):
-                return work_id, "title"
-        return None
+        candidates = self._candidates((record.year, author, len(key)))
+        index = first_match(key, [stored_key for _work_id, stored_key in candidates])
+        return None if index is None else (candidates[index][0], "title")
 
     def _candidates(self, asked: tuple[int, str, int]) -> list[tuple[int, str]]:
         """The works whose title may match a title key of this year, first author and

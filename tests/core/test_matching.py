@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from exodesk.core.matching import (
     TITLE_SIMILARITY,
+    first_match,
     fold,
     length_window,
     name_key,
@@ -132,3 +133,23 @@ def test_the_window_is_what_the_similarity_allows() -> None:
     assert titles_match(key, key + " a")  # 2 characters longer: inside
     high = length_window(len(key))[1]
     assert not titles_match(key, key + " " + "x" * (high - len(key)))  # one beyond it
+
+
+@given(_KEY_WORDS, st.lists(st.tuples(_KEY_WORDS, st.text("abcxyz ", max_size=6)), max_size=12))
+def test_first_match_is_the_first_candidate_titles_match_accepts(
+    words: list[str], others: list[tuple[list[str], str]]
+) -> None:
+    key = title_key(" ".join(words))
+    # Near titles and far ones: the key's words with some added, some changed.
+    candidates = [title_key(" ".join(words + more) + typo) for more, typo in others]
+    expected = next(
+        (index for index, other in enumerate(candidates) if titles_match(key, other)), None
+    )
+    assert first_match(key, candidates) == expected
+
+
+def test_first_match_keeps_numbered_parts_apart() -> None:
+    key = title_key("Exosomes in cancer, part II")
+    candidates = [title_key("Exosomes in cancer, part I"), title_key("Exosomes in cancer part II.")]
+    assert first_match(key, candidates) == 1
+    assert first_match(key, []) is None and first_match("", candidates) is None

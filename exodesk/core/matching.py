@@ -94,7 +94,9 @@ def length_window(length: int) -> tuple[int, int]:
 
 
 def first_match(key: str, candidates: Sequence[str]) -> int | None:
-    """The index of the first of ``candidates`` that ``titles_match`` ``key``, or None.
+    """The index of the first of ``candidates`` (folded titles, ``title_key``) that names
+    the same work as ``key``, or None: equal to it, or agreeing to ``TITLE_SIMILARITY`` with
+    the same numbers in it.
 
     The ratios are computed in C over the whole list (rapidfuzz's ``process.extract``): a
     library holds many works of one year and first author when the name is common, and a
@@ -112,12 +114,5 @@ def first_match(key: str, candidates: Sequence[str]) -> int | None:
 
 
 def titles_match(left_key: str, right_key: str) -> bool:
-    """Whether two folded titles (``title_key``) name the same work."""
-    if not left_key or not right_key:
-        return False
-    if left_key == right_key:
-        return True
-    # Both tests must pass; the ratio (C code) first, since most candidates fail it.
-    if fuzz.token_sort_ratio(left_key, right_key) < TITLE_SIMILARITY:
-        return False
-    return _numbering(left_key) == _numbering(right_key)
+    """Whether two folded titles (``title_key``) name the same work (``first_match``)."""
+    return first_match(left_key, [right_key]) == 0

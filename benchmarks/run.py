@@ -335,7 +335,7 @@ def measure_import(ctx: Context) -> list[Row]:
         for into in ("new works", into_library, "all duplicates"):
             if into == into_library:
                 runs = [
-                    transfer.timed_import_then_removed(ctx.work_copy, files_of_run[name])
+                    transfer.timed_import(ctx.work_copy, files_of_run[name], remove_added=True)
                     for files_of_run in new
                 ]
             else:

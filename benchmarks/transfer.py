@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,11 +22,7 @@ LABELS = {"ris": "RIS", "bibtex": "BibTeX", "medline": "nbib", "csl-json": "CSL-
 
 def record_files(out: Path, seed: int, count: int) -> dict[str, Path]:
     """``out/records-<count>.<ext>``: the first ``count`` generated works, written once."""
-    stem = f"records-{count}"
-    paths = {name: out / f"{stem}.{ext}" for name, ext in FILE_FORMATS}
-    if not all(path.exists() for path in paths.values()):
-        write_files(entries_of(Corpus(seed).works(count)), out, stem)
-    return paths
+    return _written_once(out, f"records-{count}", lambda: entries_of(Corpus(seed).works(count)))
 
 
 def new_record_files(out: Path, seed: int, works: int, count: int, run: int) -> dict[str, Path]:
@@ -36,11 +32,10 @@ def new_record_files(out: Path, seed: int, works: int, count: int, run: int) -> 
     Another seed's stream (other titles, authors, years), with the identifiers the main
     stream would give the works numbered after that library's: duplicate detection looks
     each one up and finds nothing, as for a file of new papers."""
-    stem = f"new-{works}-{count}-{run}"
-    paths = {name: out / f"{stem}.{ext}" for name, ext in FILE_FORMATS}
-    if not all(path.exists() for path in paths.values()):
-        first = works + run * count
-        entries = [
+    first = works + run * count
+
+    def entries() -> list[BibEntry]:
+        return [
             BibEntry(
                 record=replace(
                     work.record,
@@ -53,7 +48,16 @@ def new_record_files(out: Path, seed: int, works: int, count: int, run: int) -> 
             )
             for work in Corpus(seed + 1 + run).works(count)
         ]
-        write_files(entries, out, stem)
+
+    return _written_once(out, f"new-{works}-{count}-{run}", entries)
+
+
+def _written_once(out: Path, stem: str, entries: Callable[[], list[BibEntry]]) -> dict[str, Path]:
+    """``out/<stem>.<ext>`` in each file format, written from ``entries()`` unless they all
+    exist already."""
+    paths = {name: out / f"{stem}.{ext}" for name, ext in FILE_FORMATS}
+    if not all(path.exists() for path in paths.values()):
+        write_files(entries(), out, stem)
     return paths
 
 
@@ -65,27 +69,17 @@ class ImportRun:
     skipped: int
 
 
-def timed_import(library_path: Path, file: Path) -> ImportRun:
-    """``import_files`` as File > Import runs it (the works cite the tracked review)."""
+def timed_import(library_path: Path, file: Path, *, remove_added: bool = False) -> ImportRun:
+    """``import_files`` as File > Import runs it (the works cite the tracked review); with
+    ``remove_added``, the works it added are deleted again (untimed), so that the library is
+    as it was for the next run and figure."""
     library = Library.open(library_path)
     try:
         started = time.perf_counter()
         report = import_files(library, [file], cites_review=True)
         seconds = time.perf_counter() - started
-    finally:
-        library.close()
-    return ImportRun(seconds, report.added, report.merged, report.skipped)
-
-
-def timed_import_then_removed(library_path: Path, file: Path) -> ImportRun:
-    """``timed_import`` of new works into ``library_path``, then (untimed) the works it added
-    deleted again, so that the library is the generated one for the next run and figure."""
-    library = Library.open(library_path)
-    try:
-        started = time.perf_counter()
-        report = import_files(library, [file], cites_review=True)
-        seconds = time.perf_counter() - started
-        library.delete_works([work_id for item in report.files for work_id in item.added])
+        if remove_added:
+            library.delete_works([work_id for item in report.files for work_id in item.added])
     finally:
         library.close()
     return ImportRun(seconds, report.added, report.merged, report.skipped)

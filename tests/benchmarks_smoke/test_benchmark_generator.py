@@ -85,7 +85,7 @@ def test_new_record_files_hold_works_the_library_does_not(tmp_path: Path) -> Non
     assert files[0]["ris"] != files[1]["ris"]
     for files_of_run in files:
         for file in files_of_run.values():
-            run = transfer.timed_import_then_removed(path, file)
+            run = transfer.timed_import(path, file, remove_added=True)
             assert (run.added, run.merged, run.skipped) == (10, 0, 0), file
     library = open_library(path)
     try:

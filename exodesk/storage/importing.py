@@ -87,8 +87,14 @@ def find_match(connection: Connection, record: WorkRecord) -> tuple[int, str] | 
         )
         .order_by(works_table.c.id)  # the oldest work that matches, as an import finds it
     ).all()
+    found = _first_matching_work(key, [(int(work_id), stored) for work_id, stored in candidates])
+    return None if found is None else (found, "title")
+
+
+def _first_matching_work(key: str, candidates: Sequence[tuple[int, str]]) -> int | None:
+    """The id of the first of ``candidates`` (work id, title key) whose title matches."""
     index = first_match(key, [stored_key for _work_id, stored_key in candidates])
-    return None if index is None else (int(candidates[index][0]), "title")
+    return None if index is None else candidates[index][0]
 
 
 def import_entries(
@@ -332,13 +338,8 @@ class _Session:
         found = bulk.title_candidates(self.connection, [asked for asked, _key in wanted])
         self._db_titles.update((asked, found.get(asked, [])) for asked, _key in wanted)
         # The work each record would merge into (``find_match`` asks the same).
-        matches = []
-        for asked, key in wanted:
-            candidates = self._candidates(asked)
-            index = first_match(key, [stored_key for _work_id, stored_key in candidates])
-            if index is not None:
-                matches.append(candidates[index][0])
-        return matches
+        matches = (_first_matching_work(key, self._candidates(asked)) for asked, key in wanted)
+        return [work_id for work_id in matches if work_id is not None]
 
     def _owner(self, probe: tuple[str, str]) -> int | None:
         mine = self._ids.get(probe)
@@ -401,9 +402,8 @@ class _Session:
         key, author = self._keys_of(record)
         if record.year is None or not works.first_family(record) or not key:
             return None
-        candidates = self._candidates((record.year, author, len(key)))
-        index = first_match(key, [stored_key for _work_id, stored_key in candidates])
-        return None if index is None else (candidates[index][0], "title")
+        found = _first_matching_work(key, self._candidates((record.year, author, len(key))))
+        return None if found is None else (found, "title")
 
     def _candidates(self, asked: tuple[int, str, int]) -> list[tuple[int, str]]:
         """The works whose title may match a title key of this year, first author and

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, NoReturn
 
@@ -143,7 +143,7 @@ class _BatchTexts:
         self._texts: queue.Queue[str | _Failed] = queue.Queue(maxsize=_AHEAD)
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
-        self._iterator: Iterator[str] | None = None
+        self._iterator: Generator[str, None, None] | None = None
 
     def __enter__(self) -> Iterator[str]:
         if len(self._batches) < 2:
@@ -166,9 +166,9 @@ class _BatchTexts:
         if self._thread is not None:
             self._thread.join()
         if self._iterator is not None:
-            self._iterator.close()  # type: ignore[attr-defined]  # a generator
+            self._iterator.close()
 
-    def _inline(self) -> Iterator[str]:
+    def _inline(self) -> Generator[str, None, None]:
         cursor = self._driver.cursor()
         try:
             for batch in self._batches:
@@ -180,7 +180,7 @@ class _BatchTexts:
         finally:
             cursor.close()
 
-    def _from_thread(self) -> Iterator[str]:
+    def _from_thread(self) -> Generator[str, None, None]:
         for _batch in self._batches:
             item = self._texts.get()
             if isinstance(item, _Failed):

@@ -9,6 +9,7 @@ with plain tuples, so values must already be in their stored form (``sql_time`` 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -80,11 +81,17 @@ def identifier_owners(
 
 def title_candidates(
     connection: Connection, wanted: Iterable[tuple[int, str, int]]
-) -> dict[tuple[int, str, int], list[tuple[int, str]]]:
-    """``{(year, first_author_key, length): [(work id, title_key), ...]}`` by ascending id:
-    the works of that year and first author whose title key could match one of that
-    length (``matching.length_window``); the others are left in the database."""
-    found: dict[tuple[int, str, int], list[tuple[int, str]]] = {}
+) -> dict[tuple[int, str, int], tuple[list[int], list[str]]]:
+    """``{(year, first_author_key, length): (work ids, title keys)}``, the two lists in the
+    same order (no particular one): the works of that year and first author whose title
+    key could match one of that length (``matching.length_window``). Groups without any
+    are left out.
+
+    ``ix_works_title_candidates`` holds the title keys, so SQLite reads no table row; each
+    group comes back as one row of two JSON arrays. A common family name gives a record
+    hundreds of candidates in a large library, and handing them to Python a row each cost
+    more than comparing them."""
+    found: dict[tuple[int, str, int], tuple[list[int], list[str]]] = {}
     for batch in batches(dict.fromkeys(wanted)):
         values = ", ".join("(?, ?, ?, ?, ?)" for _ in batch)
         params = tuple(
@@ -94,14 +101,16 @@ def title_candidates(
         )
         rows = connection.exec_driver_sql(
             f"WITH wanted(year, author, length, low, high) AS (VALUES {values}) "
-            "SELECT wanted.year, wanted.author, wanted.length, w.id, w.title_key "
-            "FROM wanted JOIN works w "
-            "ON w.year = wanted.year AND w.first_author_key = wanted.author "
-            "AND length(w.title_key) BETWEEN wanted.low AND wanted.high ORDER BY w.id",
+            "SELECT year, author, length, (SELECT json_array(json_group_array(w.id), "
+            "json_group_array(w.title_key)) FROM works w WHERE w.year = wanted.year "
+            "AND w.first_author_key = wanted.author "
+            "AND length(w.title_key) BETWEEN wanted.low AND wanted.high) FROM wanted",
             params,
         )
-        for year, author, length, work_id, key in rows:
-            found.setdefault((year, author, length), []).append((int(work_id), key))
+        for year, author, length, group in rows:
+            ids, keys = json.loads(group)
+            if ids:
+                found[(year, author, length)] = (ids, keys)
     return found
 
 

@@ -24,16 +24,15 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator, sanitize_key
 from exodesk.core.entries import BibEntry, Problem
 from exodesk.core.identifiers import InvalidIdentifier, doi_key
-from exodesk.core.matching import first_match, name_key, title_key
+from exodesk.core.matching import matches, name_key, title_key
 from exodesk.core.records import BIBLIOGRAPHIC_FIELDS, Author, Source, WorkRecord
 from exodesk.core.records import authors_display as display_of
 from exodesk.storage import bulk, citekeys, fts, provenance, tags, works
-from exodesk.storage.schema import works as works_table
 from exodesk.storage.sql import placeholders
 
 #: How often (in records) progress is reported and cancellation checked.
@@ -79,22 +78,18 @@ def find_match(connection: Connection, record: WorkRecord) -> tuple[int, str] | 
     key = title_key(record.title)
     if record.year is None or not family or not key:
         return None
-    candidates = connection.execute(
-        select(works_table.c.id, works_table.c.title_key)
-        .where(
-            works_table.c.year == record.year,
-            works_table.c.first_author_key == name_key(family),
-        )
-        .order_by(works_table.c.id)  # the oldest work that matches, as an import finds it
-    ).all()
-    found = _first_matching_work(key, [(int(work_id), stored) for work_id, stored in candidates])
+    asked = (record.year, name_key(family), len(key))
+    found = _first_matching_work(key, *bulk.title_candidates(connection, [asked]).get(asked, _NONE))
     return None if found is None else (found, "title")
 
 
-def _first_matching_work(key: str, candidates: Sequence[tuple[int, str]]) -> int | None:
-    """The id of the first of ``candidates`` (work id, title key) whose title matches."""
-    index = first_match(key, [stored_key for _work_id, stored_key in candidates])
-    return None if index is None else candidates[index][0]
+_NONE: tuple[list[int], list[str]] = ([], [])
+
+
+def _first_matching_work(key: str, work_ids: Sequence[int], keys: Sequence[str]) -> int | None:
+    """The oldest (lowest id) of the works whose title key matches ``key``: the one an
+    import merges into when several do, whatever order the candidates come in."""
+    return min((work_ids[index] for index in matches(key, keys)), default=None)
 
 
 def import_entries(
@@ -242,7 +237,12 @@ class _Session:
         # The database as it was when the batch began (cleared with every batch).
         self._db_ids: dict[tuple[str, str], int | None] = {}
         # By (year, first author, title key length): see ``bulk.title_candidates``.
-        self._db_titles: dict[tuple[int, str, int], list[tuple[int, str]]] = {}
+        self._db_titles: dict[tuple[int, str, int], tuple[list[int], list[str]]] = {}
+        # (year, first author, title key) -> (generation, work id or None): a batch asks
+        # about each record twice (``prepare``, then ``find_match``), and the answer stands
+        # until a work of this year and first author is added or changes (``_index``).
+        self._title_matches: dict[tuple[int, str, str], tuple[int, int | None]] = {}
+        self._title_generations: dict[tuple[int | None, str], int] = {}
         self._db_keys: dict[str, bool] = {}
         self._states: dict[int, _WorkState] = {}
         # Keyed by id() of the entry or record, holding it too: an id alone may be reused.
@@ -264,6 +264,7 @@ class _Session:
         self.flush()
         self._db_ids.clear()
         self._db_titles.clear()
+        self._title_matches.clear()
         self._db_keys.clear()
         self._states.clear()
         self._validated.clear()
@@ -336,10 +337,10 @@ class _Session:
             if record.year is not None and works.first_family(record) and key:
                 wanted.append(((record.year, author, len(key)), key))
         found = bulk.title_candidates(self.connection, [asked for asked, _key in wanted])
-        self._db_titles.update((asked, found.get(asked, [])) for asked, _key in wanted)
+        self._db_titles.update((asked, found.get(asked, _NONE)) for asked, _key in wanted)
         # The work each record would merge into (``find_match`` asks the same).
-        matches = (_first_matching_work(key, self._candidates(asked)) for asked, key in wanted)
-        return [work_id for work_id in matches if work_id is not None]
+        merged = (self._title_match(year, author, key) for (year, author, _), key in wanted)
+        return [work_id for work_id in merged if work_id is not None]
 
     def _owner(self, probe: tuple[str, str]) -> int | None:
         mine = self._ids.get(probe)
@@ -402,24 +403,41 @@ class _Session:
         key, author = self._keys_of(record)
         if record.year is None or not works.first_family(record) or not key:
             return None
-        found = _first_matching_work(key, self._candidates((record.year, author, len(key))))
+        found = self._title_match(record.year, author, key)
         return None if found is None else (found, "title")
 
-    def _candidates(self, asked: tuple[int, str, int]) -> list[tuple[int, str]]:
-        """The works whose title may match a title key of this year, first author and
-        length: the stored ones of a near length, this import's whatever their length."""
+    def _title_match(self, year: int, author: str, key: str) -> int | None:
+        """The work a record of this year, first author and title key merges into."""
+        generation = self._title_generations.get((year, author), 0)
+        held = self._title_matches.get((year, author, key))
+        if held is not None and held[0] == generation:
+            return held[1]
+        found = _first_matching_work(key, *self._candidates((year, author, len(key))))
+        self._title_matches[(year, author, key)] = (generation, found)
+        return found
+
+    def _candidates(self, asked: tuple[int, str, int]) -> tuple[list[int], list[str]]:
+        """(work ids, title keys) of the works whose title may match a title key of this
+        year, first author and length: the stored ones of a near length, this import's
+        (as it left them) whatever their length."""
         stored = self._db_titles.get(asked)
         if stored is None:
-            stored = bulk.title_candidates(self.connection, [asked]).get(asked, [])
+            stored = bulk.title_candidates(self.connection, [asked]).get(asked, _NONE)
             self._db_titles[asked] = stored
         mine = self._by_year_author.get(asked[:2])
-        if not mine:  # none of this import's works has this year and author
-            titles = self._titles
-            return [item for item in stored if item[0] not in titles]  # by id already
-        found = {work_id: key for work_id, key in stored if work_id not in self._titles}
-        for work_id in mine:
-            found[work_id] = self._titles[work_id][2]
-        return sorted(found.items())
+        titles = self._titles
+        if not mine and titles.keys().isdisjoint(stored[0]):
+            return stored
+        ids: list[int] = []
+        keys: list[str] = []
+        for work_id, key in zip(*stored, strict=True):
+            if work_id not in titles:
+                ids.append(work_id)
+                keys.append(key)
+        for work_id in mine or ():
+            ids.append(work_id)
+            keys.append(titles[work_id][2])
+        return ids, keys
 
     def _index(self, state: _WorkState) -> None:
         """Remember the identifiers and title keys of a work this import added or changed."""
@@ -434,6 +452,10 @@ class _Session:
         previous = self._titles.get(state.id)
         if previous is not None:
             self._by_year_author.get(previous[:2], set()).discard(state.id)
+        # The title candidates of both its former and its present year and author change.
+        generations = self._title_generations
+        for group in {state.title_index[:2], (year, author)}:
+            generations[group] = generations.get(group, 0) + 1
         state.title_index = self._titles[state.id] = (year, author, key)
         self._by_year_author.setdefault((year, author), set()).add(state.id)
 
@@ -675,9 +697,9 @@ class _Session:
         """Free what the import kept, a slice at a time (see ``_drain``)."""
         for kept in (
             self._ids, self._titles, self._by_year_author, self._keys, self._tag_ids,
-            self._db_ids, self._db_titles, self._db_keys, self._states, self._validated,
-            self._record_keys, self._record_probes, self.added, self.merged, self._index_rows,
-            self._reindex,
+            self._db_ids, self._db_titles, self._title_matches, self._title_generations,
+            self._db_keys, self._states, self._validated, self._record_keys,
+            self._record_probes, self.added, self.merged, self._index_rows, self._reindex,
         ):  # fmt: skip
             _drain(kept)
         self._taken_keys.release()

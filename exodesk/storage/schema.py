@@ -80,7 +80,8 @@ class WorkModel(Base):
     #: The alphabetically first name among the work's tags (NULL: untagged), for sorting by
     #: tags through an index. Kept by triggers on ``work_tags`` and ``tags`` (migration 0006).
     first_tag: Mapped[str | None] = mapped_column(Text(collation=CI))
-    #: Folded title and first-author family name, for finding duplicates without identifiers.
+    #: Folded title (its words sorted) and first-author family name, for finding duplicates
+    #: without identifiers (``exodesk.core.matching``).
     title_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     first_author_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     needs_metadata: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -102,8 +103,15 @@ class WorkModel(Base):
         Index("ix_works_starred", "starred"),
         Index("ix_works_needs_metadata", "needs_metadata"),
         Index("ix_works_citation_key", "citation_key", unique=True),
-        # An import's title candidates: a year, a first author and a near title length.
-        Index("ix_works_title_candidates", "year", "first_author_key", text("length(title_key)")),
+        # An import's title candidates: a year, a first author and a near title length;
+        # holding the title keys, it answers without reading the table (migration 0009).
+        Index(
+            "ix_works_title_candidates",
+            "year",
+            "first_author_key",
+            text("length(title_key)"),
+            "title_key",
+        ),
         Index("ix_works_is_new", "is_new"),
         Index("ix_works_first_tag", "first_tag"),
         # PMIDs are text; the table sorts them as numbers.

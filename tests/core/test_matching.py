@@ -11,9 +11,9 @@ from rapidfuzz import fuzz
 
 from exodesk.core.matching import (
     TITLE_SIMILARITY,
-    first_match,
     fold,
     length_window,
+    matches,
     name_key,
     title_key,
     titles_match,
@@ -139,32 +139,55 @@ def test_the_window_is_what_the_similarity_allows() -> None:
 
 
 @given(_KEY_WORDS, st.lists(st.tuples(_KEY_WORDS, st.text("abcxyz ", max_size=6)), max_size=12))
-def test_first_match_is_the_first_candidate_the_rule_accepts(
+def test_matches_are_the_candidates_the_rule_accepts(
     words: list[str], others: list[tuple[list[str], str]]
 ) -> None:
-    key = title_key(" ".join(words))
-    # Near titles and far ones: the key's words with some added, some changed.
-    candidates = [title_key(" ".join(words + more) + typo) for more, typo in others]
-    expected = next(
-        (index for index, other in enumerate(candidates) if _same_work(key, other)), None
-    )
-    assert first_match(key, candidates) == expected
+    title = " ".join(words)
+    # Near titles and far ones: the title's words with some added, some changed.
+    candidates = [" ".join(words + more) + typo for more, typo in others]
+    # The rule compares the titles' words in the order written; the keys hold them sorted.
+    expected = [
+        index for index, other in enumerate(candidates) if _same_work(fold(title), fold(other))
+    ]
+    assert matches(title_key(title), [title_key(other) for other in candidates]) == expected
 
 
 def _same_work(left: str, right: str) -> bool:
-    """The rule, one pair at a time, as the module documentation states it."""
+    """The rule, one pair of folded titles at a time, as the module documentation states."""
     if not left or not right:
         return False
-    if left == right:
-        return True
     numbers = [
         sorted(w for w in key.split() if re.fullmatch(r"\d+|[ivxlc]+", w)) for key in (left, right)
     ]
     return fuzz.token_sort_ratio(left, right) >= TITLE_SIMILARITY and numbers[0] == numbers[1]
 
 
-def test_first_match_keeps_numbered_parts_apart() -> None:
+def test_matches_keep_numbered_parts_apart() -> None:
     key = title_key("Exosomes in cancer, part II")
     candidates = [title_key("Exosomes in cancer, part I"), title_key("Exosomes in cancer part II.")]
-    assert first_match(key, candidates) == 1
-    assert first_match(key, []) is None and first_match("", candidates) is None
+    assert matches(key, candidates) == [1]
+    assert matches(key, []) == [] and matches("", candidates) == []
+
+
+def test_matches_list_every_matching_candidate_in_order() -> None:
+    key = title_key("Exosomes in human carcinogenesis")
+    candidates = [
+        title_key("Exosomes in human carcinogenesis."),
+        title_key("Exosomes in mouse carcinogenesis"),
+        title_key("EXOSOMES IN HUMAN CARCINOGENESIS"),
+    ]
+    assert matches(key, candidates) == [0, 2]
+
+
+@given(_FOLD_SAMPLES)
+def test_title_keys_are_the_folded_words_sorted(text: str) -> None:
+    key = title_key(text)
+    assert key.split() == sorted(fold(text).split())
+    # Single spaces: sorting keeps the length, which the candidates index relies on.
+    assert len(key) == len(fold(text))
+    assert title_key(key) == key
+
+
+def test_word_order_alone_does_not_tell_works_apart() -> None:
+    # As rapidfuzz's token-sort ratio of the titles as written would not.
+    assert title_key("Cancer exosomes") == title_key("Exosomes, cancer")

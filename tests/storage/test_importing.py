@@ -81,6 +81,41 @@ def test_same_title_other_year_or_author_is_a_new_work(library: Library) -> None
     assert len(outcome.added) == 2
 
 
+def test_near_titles_inside_one_batch_become_one_work(empty_library: Library) -> None:
+    # The second record's candidates are looked up before the first is added: the answer
+    # must be asked again once a work of its year and author exists.
+    nowak = (Author(family="Nowak"),)
+    outcome = import_one(
+        empty_library,
+        entry(line=1, title="Exosomes in human carcinogenesis", year=2020, authors=nowak),
+        entry(line=9, title="EXOSOMES IN HUMAN CARCINOGENESIS.", year=2020, authors=nowak,
+              volume="3"),
+    )  # fmt: skip
+    assert len(outcome.added) == 1 and outcome.merged == []
+    assert empty_library.get_work(outcome.added[0]).record.volume == "3"
+
+
+def test_a_stored_work_given_a_year_is_found_by_title_later_in_the_batch(
+    empty_library: Library,
+) -> None:
+    nowak = (Author(family="Nowak"),)
+    [stored] = import_one(
+        empty_library,
+        entry(title="Exosomes in human carcinogenesis", doi="10.1234/x", authors=nowak),
+    ).added
+    outcome = import_one(
+        empty_library,
+        # Gives the stored work its year: it joins the (2020, Nowak) candidates.
+        entry(line=1, doi="10.1234/x", title="Exosomes in human carcinogenesis", year=2020,
+              authors=nowak),
+        entry(line=9, title="Exosomes in human carcinogenesis.", year=2020, authors=nowak,
+              volume="3"),
+    )  # fmt: skip
+    assert outcome.added == [] and outcome.merged == [stored]
+    work = empty_library.get_work(stored)
+    assert work is not None and (work.record.year, work.record.volume) == (2020, "3")
+
+
 def test_merging_never_overwrites_user_edits_tags_or_notes(library: Library) -> None:
     work_id = library.find_work_id(pmid="39598465")
     assert work_id is not None
@@ -228,7 +263,7 @@ def test_a_common_family_name_year_still_finds_the_near_title(
 
     def counted(connection, wanted):  # type: ignore[no-untyped-def]
         found = original(connection, wanted)
-        read.extend(work_id for pairs in found.values() for work_id, _key in pairs)
+        read.extend(work_id for ids, _keys in found.values() for work_id in ids)
         return found
 
     monkeypatch.setattr(bulk, "title_candidates", counted)

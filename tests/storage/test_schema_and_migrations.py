@@ -10,8 +10,11 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from exodesk.core.entries import BibEntry
 from exodesk.core.query import WorkQuery
+from exodesk.core.records import Author, WorkRecord
 from exodesk.storage.errors import NewerSchemaError, NotALibraryError
+from exodesk.storage.importing import ImportOptions, ImportOutcome
 from exodesk.storage.library import Library
 from exodesk.storage.migrate import HEAD_REVISION, alembic_config, backup_file, head_revision
 from exodesk.storage.schema import Base
@@ -169,7 +172,7 @@ def test_upgrading_from_0001_keeps_every_row_and_fills_new_keys(tmp_path: Path) 
         keys = connection.exec_driver_sql(
             "SELECT title_key, first_author_key FROM works WHERE id = 1"
         ).one()
-    assert tuple(keys) == ("exosomes in ageing", "dziegiel")
+    assert tuple(keys) == ("ageing exosomes in", "dziegiel")  # words sorted (0009)
     library.close()
 
 
@@ -293,4 +296,49 @@ def test_upgrading_from_0007_reads_title_candidates_by_length(
     index_sql = _index_sql(upgraded, "ix_works_title_candidates")
     assert index_sql is not None and "length(title_key)" in index_sql
     assert _index_sql(upgraded, "ix_works_year_first_author_key") is None
+    upgraded.close()
+
+
+def _import(library: Library, *records: WorkRecord) -> ImportOutcome:
+    entries = [BibEntry(record, line=line) for line, record in enumerate(records, start=1)]
+    return library.import_entries([(entries, ImportOptions(origin="refs.ris"))])[0]
+
+
+def test_upgrading_from_0008_sorts_title_keys_and_puts_them_in_the_index(
+    library: Library, library_path: Path
+) -> None:
+    nowak = (Author(family="Nowak"),)
+    added = _import(
+        library,
+        WorkRecord(title="Exosomes in human carcinogenesis", year=2020, authors=nowak),
+        WorkRecord(title="Cancer", year=2021, authors=(Author(family="Kim"),)),
+    ).added
+    with library.engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0008")
+        # As 0008 stored them: the folded words in title order.
+        connection.exec_driver_sql(
+            "UPDATE works SET title_key = 'exosomes in human carcinogenesis' "
+            "WHERE title_key = 'carcinogenesis exosomes human in'"
+        )
+    old_index = _index_sql(library, "ix_works_title_candidates")
+    assert old_index is not None and "title_key)" in old_index and ", title_key" not in old_index
+    library.close()
+
+    upgraded = Library.open(library_path)
+    assert upgraded.backup_path is not None
+    with upgraded.engine.connect() as connection:
+        keys = connection.exec_driver_sql(
+            "SELECT title_key FROM works WHERE id IN (?, ?) ORDER BY id", tuple(added)
+        ).scalars()
+        assert list(keys) == ["carcinogenesis exosomes human in", "cancer"]
+    index_sql = _index_sql(upgraded, "ix_works_title_candidates")
+    assert index_sql is not None and "length(title_key), title_key)" in index_sql
+    # An import still finds the work by its title, compared in the sorted form.
+    outcome = _import(
+        upgraded,
+        WorkRecord(title="EXOSOMES IN HUMAN CARCINOGENESIS.", year=2020, authors=nowak),
+    )
+    assert outcome.merged == [added[0]] and not outcome.added
     upgraded.close()

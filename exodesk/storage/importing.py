@@ -407,37 +407,33 @@ class _Session:
         return None if found is None else (found, "title")
 
     def _title_match(self, year: int, author: str, key: str) -> int | None:
-        """The work a record of this year, first author and title key merges into."""
+        """The work a record of this year, first author and title key merges into: the
+        oldest whose title matches among the stored works of a near title length and this
+        import's works (as it left them) of whatever length."""
         generation = self._title_generations.get((year, author), 0)
         held = self._title_matches.get((year, author, key))
         if held is not None and held[0] == generation:
             return held[1]
-        found = _first_matching_work(key, *self._candidates((year, author, len(key))))
-        self._title_matches[(year, author, key)] = (generation, found)
-        return found
-
-    def _candidates(self, asked: tuple[int, str, int]) -> tuple[list[int], list[str]]:
-        """(work ids, title keys) of the works whose title may match a title key of this
-        year, first author and length: the stored ones of a near length, this import's
-        (as it left them) whatever their length."""
+        asked = (year, author, len(key))
         stored = self._db_titles.get(asked)
         if stored is None:
             stored = bulk.title_candidates(self.connection, [asked]).get(asked, _NONE)
             self._db_titles[asked] = stored
-        mine = self._by_year_author.get(asked[:2])
+        stored_ids, stored_keys = stored
         titles = self._titles
-        if not mine and titles.keys().isdisjoint(stored[0]):
-            return stored
-        ids: list[int] = []
-        keys: list[str] = []
-        for work_id, key in zip(*stored, strict=True):
-            if work_id not in titles:
-                ids.append(work_id)
-                keys.append(key)
-        for work_id in mine or ():
-            ids.append(work_id)
-            keys.append(titles[work_id][2])
-        return ids, keys
+        # A stored work this import wrote or changed is compared as the import left it
+        # (among its own below), whatever the database held when the batch began.
+        found = [
+            stored_ids[index]
+            for index in matches(key, stored_keys)
+            if stored_ids[index] not in titles
+        ]
+        mine = list(self._by_year_author.get((year, author), ()))
+        if mine:
+            found += [mine[index] for index in matches(key, [titles[w][2] for w in mine])]
+        work_id = min(found, default=None)
+        self._title_matches[(year, author, key)] = (generation, work_id)
+        return work_id
 
     def _index(self, state: _WorkState) -> None:
         """Remember the identifiers and title keys of a work this import added or changed."""

@@ -119,8 +119,15 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
     read_option(API_KEY)  # registers a stored key with the log's redaction
     # A screenshot shows the default look, not the one this user picked.
     apply_theme(app, "system" if screenshot is not None else read_option(THEME))
+    from exodesk.ui.upgrade import open_showing_upgrade
+
+    # Launches that hand files over while the library opens (an upgrade can take a while)
+    # are answered by the event loop the upgrade dialog turns; their files wait here.
+    handed_over: list[list[str]] = []
+    if guard is not None:
+        guard.files_received.connect(handed_over.append)
     try:
-        library = open_library(library_path)
+        library = open_showing_upgrade(library_path, open_library)
     except LibraryError as error:
         log.error("cannot open library: %s", error)
         print(f"exodesk: error: {error}", file=sys.stderr)
@@ -134,6 +141,7 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
             return save_screenshot(app, window, Path(screenshot))
         if guard is not None:
             shown = window
+            guard.files_received.disconnect(handed_over.append)
             guard.activation_requested.connect(lambda: bring_to_front(shown))
             guard.files_received.connect(
                 lambda names: shown.transfer.ask_import([Path(name) for name in names])
@@ -144,8 +152,10 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
         window.show()
         settle_heap()
         window.sync.schedule(STARTUP_SYNC_DELAY_MS)
-        if files:
-            window.transfer.ask_import([Path(name) for name in files])
+        # One import dialog for this launch's files and those handed over meanwhile.
+        waiting = [*files, *(Path(name) for names in handed_over for name in names)]
+        if waiting:
+            window.transfer.ask_import(waiting)
         return int(app.exec())
     finally:
         if guard is not None:

@@ -71,6 +71,23 @@ def has_user_tables(connection: Connection) -> bool:
     return bool(row)
 
 
+def needs_upgrade(path: Path) -> bool:
+    """Whether opening the library file at ``path`` will migrate it: it holds a revision
+    other than ``HEAD_REVISION``. Read only, without Alembic; a file that cannot be read
+    this way counts as not needing it (``Library.open`` reports what is wrong with it)."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return False
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+        finally:
+            connection.close()
+    except (OSError, sqlite3.Error):
+        return False
+    return len(rows) == 1 and rows[0][0] != HEAD_REVISION
+
+
 def backup_file(path: Path, revision: str | None) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.{revision or 'unversioned'}.{stamp}.bak")

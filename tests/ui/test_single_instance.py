@@ -12,8 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 
 from exodesk.single_instance import Claim, InstanceGuard, instance_key
+from exodesk.storage.library import Library
+from exodesk.storage.migrate import alembic_config
+from exodesk.ui.upgrade import open_showing_upgrade
 
 # The second launch, as app.py does it: hand over, and exit 0 only when delivered.
 SECOND_LAUNCH = textwrap.dedent(
@@ -168,3 +172,34 @@ def test_without_a_usable_socket_folder_exodesk_still_starts(qapp, guards, tmp_p
     guards.append(guard)
     guard.server_name = str(tmp_path / "no-such-folder" / guard.key)
     assert guard.claim() is Claim.UNGUARDED
+
+
+def test_a_launch_during_an_upgrade_is_answered_and_its_files_kept(
+    qtbot, guards, library: Library, library_path: Path, tmp_path: Path
+) -> None:
+    # As run_gui does it: the guard listens, files handed over before the window exists
+    # are kept, and the library opens behind the upgrade dialog.
+    with library.engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0008")
+    library.close()
+    first = InstanceGuard(instance_key(library_path))
+    guards.append(first)
+    assert first.listen()
+    handed_over: list[list[str]] = []
+    first.files_received.connect(handed_over.append)
+    refs = tmp_path / "refs.ris"
+    refs.write_text("TY  - JOUR\nER  - \n", encoding="utf-8")
+    second: list[subprocess.Popen[bytes]] = []
+
+    def opener(path: Path) -> Library:
+        # The upgrade is under way until the second launch has been answered and exited.
+        second.append(start_second_launch(first.key, str(refs), cwd=tmp_path))
+        second[0].wait(timeout=15)
+        return Library.open(path)
+
+    opened = open_showing_upgrade(library_path, opener)
+    opened.close()
+    assert second[0].returncode == 0, second[0].stderr.read() if second[0].stderr else ""
+    assert handed_over == [[str(refs)]]

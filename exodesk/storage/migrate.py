@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 SCRIPT_LOCATION = "exodesk.storage:migrations"
 #: The newest migration in ``migrations/versions`` (a test checks it).
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 
 
 def alembic_config() -> Config:

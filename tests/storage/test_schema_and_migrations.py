@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from exodesk.core.entries import BibEntry
-from exodesk.core.query import WorkQuery
+from exodesk.core.query import Scope, WorkQuery
 from exodesk.core.records import Author, WorkRecord
 from exodesk.storage.errors import NewerSchemaError, NotALibraryError
 from exodesk.storage.importing import ImportOptions, ImportOutcome
@@ -273,11 +273,14 @@ def test_upgrading_from_0006_keeps_every_field_s_provenance(
         assert times == sorted(times)
 
 
-def _index_sql(library: Library, name: str) -> str | None:
+def _scalar(library: Library, sql: str, *params: object) -> object:
     with library.engine.connect() as connection:
-        return connection.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE name = ?", (name,)
-        ).scalar()
+        return connection.exec_driver_sql(sql, params).scalar()
+
+
+def _index_sql(library: Library, name: str) -> str | None:
+    found = _scalar(library, "SELECT sql FROM sqlite_master WHERE name = ?", name)
+    return None if found is None else str(found)
 
 
 def test_upgrading_from_0007_reads_title_candidates_by_length(
@@ -341,4 +344,30 @@ def test_upgrading_from_0008_sorts_title_keys_and_puts_them_in_the_index(
         WorkRecord(title="EXOSOMES IN HUMAN CARCINOGENESIS.", year=2020, authors=nowak),
     )
     assert outcome.merged == [added[0]] and not outcome.added
+    upgraded.close()
+
+
+def _fts_setting(library: Library, name: str) -> object:
+    return _scalar(library, "SELECT v FROM works_fts_config WHERE k = ?", name)
+
+
+def test_the_fulltext_index_merges_eight_segments_at_a_time_from_0010(
+    library: Library, library_path: Path
+) -> None:
+    assert _fts_setting(library, "automerge") == 8
+    with library.engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009")
+    assert _fts_setting(library, "automerge") == 4
+    library.close()
+
+    upgraded = Library.open(library_path)
+    assert _fts_setting(upgraded, "automerge") == 8
+    # The index answers as before (the setting changes when segments merge, not what
+    # they hold); FTS5's own check finds it consistent.
+    added = _import(upgraded, WorkRecord(title="Exosomal cargo in glioblastoma", year=2024)).added
+    assert list(upgraded.query_work_ids(WorkQuery(scope=Scope.EVERYTHING, text="gliobl"))) == added
+    with upgraded.engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO works_fts (works_fts) VALUES ('integrity-check')")
     upgraded.close()

@@ -13,15 +13,17 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 
 BUSY_TIMEOUT_MS = 5000
 #: Execution option that marks a connection whose transactions write.
 WRITE_OPTION = "exodesk_write"
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite+pysqlite:///{path}"
+def sqlite_url(path: Path) -> URL:
+    """The URL of the library file at ``path``, built from its parts: a URL string would
+    end its file name at a "?" (the start of a query), and open another file."""
+    return URL.create("sqlite+pysqlite", database=str(path))
 
 
 def create_library_engine(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:

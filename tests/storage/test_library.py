@@ -441,3 +441,25 @@ def test_the_tags_sort_follows_every_change_of_tags(library: Library) -> None:
     with library.engine.connect() as connection:
         stored = dict(connection.exec_driver_sql("SELECT id, first_tag FROM works").all())
     assert (stored[first], stored[second], stored[third]) == (None, "Zucchini", "Zucchini")
+
+
+def test_a_library_opens_exactly_where_asked_whatever_its_folder_name(tmp_path: Path) -> None:
+    # "?" would end a URL's file name, "#" a URI's, "%" starts an escape.
+    folder = tmp_path / "lab ?1 #2 %41 é"
+    path = folder / "library.sqlite"
+    library = Library.open(path)
+    try:
+        work_id = library.add_work(WorkRecord(title="Exosomes in a folder with a ?"))
+    finally:
+        library.close()
+    assert [entry.name for entry in tmp_path.iterdir()] == [folder.name]
+    assert path.is_file()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT title FROM works WHERE id = ?", (work_id,)).fetchone()
+    reopened = Library.open(path)
+    try:
+        assert reopened.backup_path is None
+        work = reopened.get_work(work_id)
+        assert work is not None and work.record.title == "Exosomes in a folder with a ?"
+    finally:
+        reopened.close()

@@ -46,6 +46,12 @@ def test_only_a_library_at_another_revision_needs_upgrading(
     assert not needs_upgrade(tmp_path / "notes.txt")  # Library.open says what is wrong
     (tmp_path / "empty.sqlite").write_bytes(b"")
     assert not needs_upgrade(tmp_path / "empty.sqlite")
+    # The file itself is asked, whatever characters its folder's name holds.
+    odd = tmp_path / "lab ?1 #2 %41 é" / "library.sqlite"
+    other = Library.open(odd)
+    assert not needs_upgrade(odd)
+    _made_by_an_older_exodesk(other)
+    assert needs_upgrade(odd)
 
 
 def test_an_old_library_opens_on_a_thread_behind_a_dialog_naming_it(

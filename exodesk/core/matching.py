@@ -111,8 +111,3 @@ def matches(key: str, candidates: Sequence[str]) -> list[int]:
     )
     numbering = _numbering(key)
     return sorted(index for choice, _score, index in hits if _numbering(choice) == numbering)
-
-
-def titles_match(left_key: str, right_key: str) -> bool:
-    """Whether two title keys (``title_key``) name the same work (``matches``)."""
-    return bool(matches(left_key, [right_key]))

@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator
+from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator, first_free_key
 from exodesk.core.entries import BibEntry
 from exodesk.core.query import Scope, SortKey, WorkQuery
+from exodesk.core.records import WorkRecord
 from exodesk.formats.base import paused_gc
 from exodesk.storage.errors import NotFoundError
 from exodesk.storage.library import Library
@@ -53,14 +54,17 @@ def collect_entries(
     *,
     key_pattern: str = DEFAULT_PATTERN,
     progress: Callable[[int, int], None] | None = None,
+    store_keys: bool = True,
 ) -> list[BibEntry]:
     """The works as entries, with their citation keys (given and stored if they had none),
-    tag names and note bodies.
+    tag names and note bodies. Without ``store_keys`` (a citation put on the clipboard,
+    which must not wait for an import to write), keyless works get keys unique among
+    these entries alone, and nothing is written.
 
     Without cyclic garbage collection meanwhile (see ``paused_gc``): an export reads
     hundreds of thousands of objects (works, authors, terms) and makes no cycles."""
     with paused_gc():
-        return _collect_entries(library, work_ids, key_pattern, progress)
+        return _collect_entries(library, work_ids, key_pattern, progress, store_keys)
 
 
 def _collect_entries(
@@ -68,6 +72,7 @@ def _collect_entries(
     work_ids: Sequence[int],
     key_pattern: str,
     progress: Callable[[int, int], None] | None,
+    store_keys: bool,
 ) -> list[BibEntry]:
     total = len(work_ids)
     entries = library.entries_of(
@@ -80,11 +85,28 @@ def _collect_entries(
     keyless = {work_id: entry.record for work_id, entry in entries.items() if not entry.key}
     if keyless:
         generator = CitationKeyGenerator(key_pattern)
-        keys = library.assign_citation_keys(list(keyless), generator.make_key, records=keyless)
+        if store_keys:
+            keys = library.assign_citation_keys(list(keyless), generator.make_key, records=keyless)
+        else:
+            keys = _keys_among(entries, keyless, generator.make_key)
         for work_id, record in keyless.items():
             entry = entries[work_id]
             entries[work_id] = BibEntry(record, keys[work_id], entry.tags, entry.notes)
     return list(entries.values())
+
+
+def _keys_among(
+    entries: dict[int, BibEntry],
+    keyless: dict[int, WorkRecord],
+    make_key: Callable[[WorkRecord], str],
+) -> dict[int, str]:
+    """Keys for the keyless works, free among the keys of ``entries``."""
+    used = {entry.key.lower() for entry in entries.values() if entry.key}
+    keys = {}
+    for work_id, record in keyless.items():
+        keys[work_id] = key = first_free_key(make_key(record), used)[0]
+        used.add(key.lower())
+    return keys
 
 
 def render(

@@ -29,6 +29,11 @@ class LibraryBusyError(LibraryError):
     """Another program holds a lock on the library for longer than the busy timeout."""
 
 
+class WriteBusyError(LibraryBusyError):
+    """Another thread of this process (an import, a sync) is writing the library, and the
+    caller asked not to wait for it (``Library.write_turn(wait=False)``)."""
+
+
 class NotFoundError(LookupError):
     """A work, tag or note named by the caller does not exist."""
 

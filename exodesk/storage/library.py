@@ -10,6 +10,7 @@ left as it was, because the transaction is rolled back.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
@@ -35,6 +36,7 @@ from exodesk.storage.errors import (
     NotALibraryError,
     NotFoundError,
     QueryCancelled,
+    WriteBusyError,
 )
 from exodesk.storage.importing import ImportOptions, ImportOutcome
 from exodesk.storage.listing import SidebarCounts
@@ -71,6 +73,10 @@ class Library:
         self.engine = engine
         self.path = path
         self.backup_path: Path | None = None
+        # This process's writers take turns here before SQLite's lock: a window that must
+        # not wait can ask whether an import or a sync is writing (see ``write_turn``).
+        self._turn = threading.RLock()
+        self._turn_timeout_s = busy_timeout_ms / 1000
         self._checkpoints = (
             None if path is None else BackgroundCheckpoints(path, busy_timeout_ms / 1000)
         )
@@ -125,10 +131,41 @@ class Library:
             yield connection
 
     @contextmanager
+    def write_turn(self, *, wait: bool = True, forever: bool = False) -> Iterator[None]:
+        """This process's turn to write the library, held for every write inside (they
+        take it again at no cost). Writes of other threads wait meanwhile: up to the busy
+        timeout, or as long as it takes (``forever``), or not at all (``wait=False``).
+
+        Raises:
+            WriteBusyError: ``wait`` is False and another thread is writing (an import
+                holds its turn until it ends): the window queues its change instead.
+            LibraryBusyError: the turn did not come within the busy timeout (as a write
+                waits for another program's lock).
+        """
+        timeout = -1 if forever or not wait else self._turn_timeout_s
+        if not self._turn.acquire(blocking=wait, timeout=timeout):
+            if not wait:
+                raise WriteBusyError("Another change to the library is being written.", self.path)
+            raise LibraryBusyError(
+                f"{self._name()} is busy with a long change (an import or a sync); try "
+                "again when it has finished.",
+                self.path,
+            )
+        try:
+            yield
+        finally:
+            self._turn.release()
+
+    def _name(self) -> str:
+        return self.path.name if self.path is not None else "The library"
+
+    @contextmanager
     def _write(self, *, big: bool = False) -> Iterator[Connection]:
-        """One write transaction; a ``big`` one (an import, keys for many works) leaves the
-        checkpoint its commit would run to a thread of its own (see ``storage.checkpoints``)."""
+        """One write transaction, in this process's write turn (see ``write_turn``); a
+        ``big`` one (an import, keys for many works) leaves the checkpoint its commit would
+        run to a thread of its own (see ``storage.checkpoints``)."""
         with (
+            self.write_turn(),
             self._translated_errors(),
             self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection,
         ):

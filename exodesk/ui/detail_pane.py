@@ -35,6 +35,7 @@ from exodesk.ui.open_links import LinkKind, LinkRefused, link_href, open_href, u
 from exodesk.ui.suggestions import SuggestionsBox
 from exodesk.ui.tag_chips import TagChips
 from exodesk.ui.text import counted
+from exodesk.ui.writes import Writes
 
 _PLACEHOLDER_PAGE, _WORK_PAGE, _MANY_PAGE = 0, 1, 2
 _NO_VALUE = "—"
@@ -74,11 +75,16 @@ class DetailPane(QWidget):
     link_refused = Signal(str)
 
     def __init__(
-        self, library: Library, events: LibraryEvents, parent: QWidget | None = None
+        self,
+        library: Library,
+        events: LibraryEvents,
+        parent: QWidget | None = None,
+        writes: Writes | None = None,
     ) -> None:
         super().__init__(parent)
         self._library = library
         self._events = events
+        self._writes = writes or Writes(library, self)
         self._work_id: int | None = None
         self.setObjectName("detailPane")
         self.setAccessibleName(self.tr("Article details"))
@@ -121,14 +127,14 @@ class DetailPane(QWidget):
             " border: 1px solid #f0d88a; border-radius: 4px; padding: 4px 8px; }"
         )
         self._authors = self._text_label("detailAuthors", self.tr("Authors"))
-        self.suggestions = SuggestionsBox(self._library, self._events, content)
+        self.suggestions = SuggestionsBox(self._library, self._events, content, self._writes)
         for widget in (self._title, self._notice, self.suggestions, self._authors):
             box.addWidget(widget)
         box.addLayout(self._build_affiliations())
         box.addWidget(self._rule())
         box.addLayout(self._build_form())
         box.addWidget(self._heading(self.tr("Tags")))
-        self.tag_chips = TagChips(self._library, self._events, content)
+        self.tag_chips = TagChips(self._library, self._events, content, self._writes)
         box.addWidget(self.tag_chips)
         self._abstract_heading = self._heading(self.tr("Abstract"))
         self._abstract = self._text_label("detailAbstract", self.tr("Abstract"))
@@ -216,7 +222,7 @@ class DetailPane(QWidget):
         hint = QLabel(self.tr("Tags added or removed here apply to every selected article."))
         hint.setWordWrap(True)
         hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.many_tag_chips = TagChips(self._library, self._events, page)
+        self.many_tag_chips = TagChips(self._library, self._events, page, self._writes)
         self.many_tag_chips.setObjectName("manyTagChips")
         for widget in (self._many_count, hint, self._heading(self.tr("Tags")), self.many_tag_chips):
             layout.addWidget(widget)
@@ -309,9 +315,10 @@ class DetailPane(QWidget):
     def current_work_id(self) -> int | None:
         return self._work_id
 
-    def flush(self) -> bool:
-        """Save the note being edited now (the main window calls this before closing)."""
-        return self.notes_editor.flush()
+    def flush(self, *, wait: bool = False) -> bool:
+        """Save the note being edited now (the main window calls this before closing,
+        with ``wait``: see ``NotesEditor.flush``)."""
+        return self.notes_editor.flush(wait=wait)
 
     def refresh(self) -> None:
         """Read the shown work again (its fields may have changed)."""

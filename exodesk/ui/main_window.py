@@ -50,6 +50,7 @@ from exodesk.ui.theme import apply_theme
 from exodesk.ui.transfer import TransferController, dropped_paths
 from exodesk.ui.work_actions import WorkActions
 from exodesk.ui.works_model import WorksTableModel
+from exodesk.ui.writes import Writes
 
 SEARCH_DELAY_MS = 150
 #: Widths of Authors … Read; Title takes the rest of the table's width.
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.library = library
         self.events = events or LibraryEvents(self)
+        self.writes = Writes(library, self)
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
         self.resize(1360, 820)
@@ -83,7 +85,7 @@ class MainWindow(QMainWindow):
         self._build_sidebar()
         self._build_works_panel()
         self.summary_view = ReviewSummaryView(library, self.events, self, lazy=True)
-        self.detail_pane = DetailPane(library, self.events, self)
+        self.detail_pane = DetailPane(library, self.events, self, self.writes)
         self.stack = QStackedWidget(objectName="centralStack")
         self.stack.addWidget(self.summary_view)
         self.stack.addWidget(self.works_panel)
@@ -97,7 +99,9 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
-        self.work_actions = WorkActions(library, self.events, self.selected_work_ids, self)
+        self.work_actions = WorkActions(
+            library, self.events, self.selected_work_ids, self, self.writes
+        )
         self.task_panel = TaskPanel(self)
         self.transfer = TransferController(
             library, self.events, self.task_panel, self.selected_work_ids,
@@ -305,6 +309,7 @@ class MainWindow(QMainWindow):
         self.events.work_tags_changed.connect(self._work_tags_changed)
         self.events.notes_changed.connect(lambda work_id: self._works_changed([work_id]))
         self.events.status_message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.writes.waiting.connect(self._show_waiting_writes)
         self.works_model.modelReset.connect(self._update_status)
         self.works_model.layoutChanged.connect(self._update_status)
         self.works_model.layoutAboutToBeChanged.connect(self._remember_selection)
@@ -539,7 +544,7 @@ class MainWindow(QMainWindow):
 
     # -- dialogs -----------------------------------------------------------------------------
     def open_tag_manager(self) -> TagManagerDialog:
-        dialog = TagManagerDialog(self.library, self.events, self)
+        dialog = TagManagerDialog(self.library, self.events, self, self.writes)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
@@ -601,6 +606,18 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         self.works_model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
+    def _show_waiting_writes(self, count: int) -> None:
+        if count:
+            self.statusBar().showMessage(
+                counted(
+                    count,
+                    self.tr("{n} change waits for the running import or sync to be saved"),
+                    self.tr("{n} changes wait for the running import or sync to be saved"),
+                )
+            )
+        else:
+            self.statusBar().showMessage(self.tr("Changes saved"), 4000)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sync.timer.stop()
         for panel in (self.task_panel, self.sync_panel):
@@ -610,7 +627,8 @@ class MainWindow(QMainWindow):
                 # the library stays consistent.
                 running.cancel()
                 running.wait(10_000)
-        self.detail_pane.flush()
+        self.writes.wait()  # changes queued behind the import or sync just stopped
+        self.detail_pane.flush(wait=True)
         self.works_model.wait_for_loaders()
         if self._save_on_close:
             self.save_state()

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.storage.errors import LibraryError, NotFoundError
+from exodesk.storage.errors import LibraryError, NotFoundError, WriteBusyError
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.open_links import LinkRefused, open_href
@@ -59,6 +59,8 @@ class _Draft:
     note_id: int | None  # None until the library has created the note
     body: str
     error: str = ""
+    #: An import or a sync was writing: saved once it has finished (the timer retries).
+    waiting: bool = False
 
 
 def note_label(body: str) -> str:
@@ -192,19 +194,24 @@ class NotesEditor(QWidget):
     def has_unsaved(self) -> bool:
         return self._draft is not None or bool(self._stranded)
 
-    def flush(self) -> bool:
-        """Save every pending edit now; True when nothing is left unsaved."""
+    def flush(self, *, wait: bool = False) -> bool:
+        """Save every pending edit now; True when nothing is left unsaved.
+
+        While an import or a sync writes the library, the edits wait (the window never
+        does) and are saved by a later try, unless ``wait`` (closing the window)."""
         self._timer.stop()
         saved = False
         draft = self._draft
-        if draft is not None and self._save(draft):
+        if draft is not None and self._save(draft, wait=wait):
             self._draft = None
             saved = True
             self._note_id = draft.note_id
             self._update_entry(self._index, draft.note_id, draft.body)
-        kept = [d for d in self._stranded if not self._save(d)]
+        kept = [d for d in self._stranded if not self._save(d, wait=wait)]
         saved = saved or len(kept) < len(self._stranded)
         self._stranded = kept
+        if any(d.waiting for d in (self._draft, *self._stranded) if d is not None):
+            self._timer.start()  # try again after a while
         self._show_save_state(saved=saved)
         return not self.has_unsaved()
 
@@ -240,7 +247,13 @@ class NotesEditor(QWidget):
         self._timer.stop()
         if self._note_id is not None:
             try:
-                self._library.delete_note(self._note_id)
+                with self._library.write_turn(wait=False):
+                    self._library.delete_note(self._note_id)
+            except WriteBusyError:
+                self._set_status(
+                    self.tr("Not deleted: an import or a sync is writing the library; try again")
+                )
+                return False
             except _SAVE_ERRORS as error:
                 self._set_status(self.tr("Not deleted: %1").replace("%1", str(error)))
                 return False
@@ -266,17 +279,21 @@ class NotesEditor(QWidget):
         if not self._draft.error:
             self._set_status(self.tr("Saving…"))
 
-    def _save(self, draft: _Draft) -> bool:
+    def _save(self, draft: _Draft, *, wait: bool = False) -> bool:
         """Write one draft; on failure keep it and remember why.
 
         A new note whose text is still blank is not created: there is nothing to keep.
         """
         try:
-            written = self._write(draft)
-        except _SAVE_ERRORS as error:
-            draft.error = str(error)
+            with self._library.write_turn(wait=wait):
+                written = self._write(draft)
+        except WriteBusyError:
+            draft.waiting, draft.error = True, ""
             return False
-        draft.error = ""
+        except _SAVE_ERRORS as error:
+            draft.waiting, draft.error = False, str(error)
+            return False
+        draft.waiting, draft.error = False, ""
         if written:
             self._announce(draft.work_id)
         return True
@@ -305,6 +322,8 @@ class NotesEditor(QWidget):
         errors = [d.error for d in drafts if d.error]
         if errors:
             self._set_status(self.tr("Not saved: %1").replace("%1", errors[0]))
+        elif any(d.waiting for d in drafts):
+            self._set_status(self.tr("Waiting for the running import or sync to save this…"))
         elif self._timer.isActive():
             self._set_status(self.tr("Saving…"))
         elif saved:

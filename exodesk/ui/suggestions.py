@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from exodesk.core.records import Author
-from exodesk.storage.errors import LibraryError, NotFoundError
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
+from exodesk.ui.writes import Writes
 
 FIELD_LABELS = {
     "title": "title", "abstract": "abstract", "container_title": "journal",
@@ -34,11 +34,18 @@ def shown_value(value: Any) -> str:
 
 
 class SuggestionsBox(QWidget):
-    def __init__(self, library: Library, events: LibraryEvents, parent: QWidget | None = None):
+    def __init__(
+        self,
+        library: Library,
+        events: LibraryEvents,
+        parent: QWidget | None = None,
+        writes: Writes | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("suggestionsBox")
         self._library = library
         self._events = events
+        self._writes = writes or Writes(library, self)
         self._work_id: int | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -107,10 +114,17 @@ class SuggestionsBox(QWidget):
         if self._work_id is None:
             return
         work_id = self._work_id
-        try:
-            operation(work_id)
-        except (LibraryError, NotFoundError) as error:
-            self._events.status_message.emit(str(error))
-            return
-        self._events.works_changed.emit([work_id])
-        self.refresh()
+
+        def done(_result: object) -> None:
+            self._events.works_changed.emit([work_id])
+            self.refresh()
+
+        written = self._writes.run(
+            lambda: operation(work_id),
+            done,
+            lambda error: self._events.status_message.emit(str(error)),
+        )
+        if not written:
+            self._events.status_message.emit(
+                self.tr("Waiting for the running import or sync to save this…")
+            )

@@ -7,7 +7,8 @@ plain-text labels; tag colours go into style sheets, so they are checked first.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
@@ -28,6 +29,7 @@ from exodesk.storage.errors import LibraryError
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.flow_layout import FlowLayout
+from exodesk.ui.writes import Writes
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _FALLBACK_COLOR = "#8d8d8d"
@@ -126,11 +128,16 @@ class TagChips(QWidget):
     tags_edited = Signal()
 
     def __init__(
-        self, library: Library, events: LibraryEvents, parent: QWidget | None = None
+        self,
+        library: Library,
+        events: LibraryEvents,
+        parent: QWidget | None = None,
+        writes: Writes | None = None,
     ) -> None:
         super().__init__(parent)
         self._library = library
         self._events = events
+        self._writes = writes or Writes(library, self)
         self._work_ids: list[int] = []
         self._chips: list[_TagChip] = []
         self._announcing = False
@@ -160,7 +167,6 @@ class TagChips(QWidget):
         self._status.setTextFormat(Qt.TextFormat.PlainText)
         self._status.setWordWrap(True)
         self._status.setAccessibleName(self.tr("Tag status"))
-        self._status.setStyleSheet("color: #c62828;")
         self._status.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -206,30 +212,47 @@ class TagChips(QWidget):
         self._edit.setEnabled(bool(self._work_ids))
 
     def add_tag(self, name: str) -> bool:
-        """Tag every shown work with ``name`` (created if new); False and a message if not."""
+        """Tag every shown work with ``name`` (created if new); False and a message if not.
+        While an import is writing, the change waits for it (and True is returned)."""
         if not self._work_ids:
             return False
-        try:
+        work_ids = list(self._work_ids)
+
+        def write() -> bool:
             created = self._library.find_tag(name) is None
-            self._library.tag_works(name, self._work_ids)
-        except _USER_ERRORS as error:
-            self._show_status(str(error))
-            return False
-        self._edit.clear()
-        self._show_status("")
-        self._changed(tag_created=created)
-        return True
+            self._library.tag_works(name, work_ids)
+            return created
+
+        refused = self._write(write, lambda created: self._changed(created, work_ids))
+        if not refused:
+            self._edit.clear()
+        return not refused
 
     def remove_tag(self, tag_id: int) -> bool:
         """Take the tag off every shown work; False and a message if that failed."""
-        try:
-            self._library.untag_works(tag_id, self._work_ids)
-        except _USER_ERRORS as error:
+        work_ids = list(self._work_ids)
+        refused = self._write(
+            lambda: self._library.untag_works(tag_id, work_ids),
+            lambda _: self._changed(False, work_ids),
+        )
+        return not refused
+
+    def _write(self, write: Callable[[], Any], done: Callable[[Any], None]) -> bool:
+        """Run one change through ``Writes``; True when it was refused at once."""
+        refused: list[Exception] = []
+
+        def failed(error: Exception) -> None:
+            refused.append(error)
             self._show_status(str(error))
-            return False
-        self._show_status("")
-        self._changed(tag_created=False)
-        return True
+
+        def written(result: Any) -> None:
+            self._show_status("")
+            done(result)
+
+        if not self._writes.run(write, written, failed):
+            waiting = self.tr("Waiting for the running import or sync to save this…")
+            self._show_status(waiting, error=False)
+        return bool(refused)
 
     # -- internals ---------------------------------------------------------------------------
     def _rebuild_chips(self, counted_tags: list[tuple[Tag, int]], total: int) -> None:
@@ -260,12 +283,12 @@ class TagChips(QWidget):
             .replace("%2", str(total))
         )
 
-    def _changed(self, *, tag_created: bool) -> None:
+    def _changed(self, tag_created: bool, work_ids: list[int]) -> None:
         self.refresh()
         self.tags_edited.emit()
         self._announcing = True  # our own refresh is done; skip the echo of our event
         try:
-            self._events.work_tags_changed.emit(list(self._work_ids))
+            self._events.work_tags_changed.emit(list(work_ids))
             if tag_created:
                 self._events.tags_changed.emit()
         finally:
@@ -287,7 +310,9 @@ class TagChips(QWidget):
             # it, and the completer then puts the typed prefix back: clear once more after.
             QTimer.singleShot(0, self._edit.clear)
 
-    def _show_status(self, message: str) -> None:
+    def _show_status(self, message: str, *, error: bool = True) -> None:
+        # Red for what went wrong; the palette's own colour for a change that waits.
+        self._status.setStyleSheet("color: #c62828;" if error else "")
         self._status.setText(message)
         self._status.setVisible(bool(message))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
@@ -20,10 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.core.records import Tag
-from exodesk.storage.errors import ConflictError, LibraryError, NotFoundError
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.text import counted
+from exodesk.ui.writes import Writes
 
 TAG_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -43,10 +45,17 @@ def color_icon(color: str) -> QIcon:
 class TagManagerDialog(QDialog):
     failed = Signal(str)
 
-    def __init__(self, library: Library, events: LibraryEvents, parent: QWidget | None = None):
+    def __init__(
+        self,
+        library: Library,
+        events: LibraryEvents,
+        parent: QWidget | None = None,
+        writes: Writes | None = None,
+    ):
         super().__init__(parent)
         self._library = library
         self._events = events
+        self._writes = writes or Writes(library, self)
         self.setWindowTitle(self.tr("Manage Tags"))
         self.setObjectName("tagManager")
         self.resize(420, 380)
@@ -182,11 +191,10 @@ class TagManagerDialog(QDialog):
                 return
         self._run(lambda: [self._library.delete_tag(tag.id) for tag in tags])
 
-    def _run(self, operation: object) -> None:
-        try:
-            operation()  # type: ignore[operator]
-        except (ConflictError, ValueError, NotFoundError, LibraryError) as error:
+    def _run(self, operation: Callable[[], object]) -> None:
+        def refused(error: Exception) -> None:
             self.failed.emit(str(error))
             self.refresh()
-            return
-        self._changed()
+
+        if not self._writes.run(operation, lambda _: self._changed(), refused):
+            self.message.setText(self.tr("Waiting for the running import or sync to save this…"))

@@ -233,7 +233,7 @@ class TransferController(QObject):
             return None
         from exodesk.formats.bibliography import StyleError, format_entries
 
-        entries = collect_entries(self._library, ids, key_pattern=key_pattern())
+        entries = collect_entries(self._library, ids, key_pattern=key_pattern(), store_keys=False)
         try:
             formatted = [
                 item

@@ -13,11 +13,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
-from exodesk.storage.errors import LibraryError, NotFoundError
+from exodesk.core.records import Tag
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.open_links import LinkKind, LinkRefused, open_identifier
 from exodesk.ui.text import counted
+from exodesk.ui.writes import Writes
 
 #: Opening a browser tab per selected row is rarely meant beyond a handful.
 MAX_OPEN_AT_ONCE = 10
@@ -33,10 +34,12 @@ class WorkActions(QObject):
         events: LibraryEvents,
         selected_ids: Callable[[], list[int]],
         parent: QWidget,
+        writes: Writes | None = None,
     ) -> None:
         super().__init__(parent)
         self._library = library
         self._events = events
+        self._writes = writes or Writes(library, self)
         self._selected_ids = selected_ids
         self._parent = parent
         self.failed.connect(self._show_failure)
@@ -117,31 +120,33 @@ class WorkActions(QObject):
         ids = self._selected_ids() if work_ids is None else work_ids
         if not ids:
             return
-        try:
+
+        def write() -> tuple[bool, Tag]:
             created = self._library.find_tag(name) is None
-            tag = self._library.tag_works(name, ids)
-        except (ValueError, LibraryError, NotFoundError) as error:
-            self.failed.emit(str(error))
-            return
-        if created:
-            self._events.tags_changed.emit()
-        self._events.work_tags_changed.emit(list(ids))
-        self._events.status_message.emit(
-            counted(
-                len(ids),
-                self.tr("Tagged {n} work with “{name}”"),
-                self.tr("Tagged {n} works with “{name}”"),
-            ).replace("{name}", tag.name)
-        )
+            return created, self._library.tag_works(name, ids)
+
+        def done(result: tuple[bool, Tag]) -> None:
+            created, tag = result
+            if created:
+                self._events.tags_changed.emit()
+            self._events.work_tags_changed.emit(list(ids))
+            self._events.status_message.emit(
+                counted(
+                    len(ids),
+                    self.tr("Tagged {n} work with “{name}”"),
+                    self.tr("Tagged {n} works with “{name}”"),
+                ).replace("{name}", tag.name)
+            )
+
+        self._writes.run(write, done, self._failed)
 
     def untag(self, tag_id: int, work_ids: list[int] | None = None) -> None:
         ids = self._selected_ids() if work_ids is None else work_ids
-        try:
-            self._library.untag_works(tag_id, ids)
-        except (LibraryError, NotFoundError) as error:
-            self.failed.emit(str(error))
-            return
-        self._events.work_tags_changed.emit(list(ids))
+        self._writes.run(
+            lambda: self._library.untag_works(tag_id, ids),
+            lambda _: self._events.work_tags_changed.emit(list(ids)),
+            self._failed,
+        )
 
     def ask_and_tag(self) -> None:
         if not self._selected_ids():
@@ -185,8 +190,11 @@ class WorkActions(QObject):
     def set_read(self, value: bool) -> None:
         ids = self._selected_ids()
         if ids:
-            self._library.set_read(ids, value)
-            self._events.works_changed.emit(ids)
+            self._writes.run(
+                lambda: self._library.set_read(ids, value),
+                lambda _: self._events.works_changed.emit(ids),
+                self._failed,
+            )
 
     def toggle_starred(self) -> None:
         """Star the selection, or unstar it when every selected work is starred already."""
@@ -195,8 +203,14 @@ class WorkActions(QObject):
             return
         rows = self._library.fetch_rows(ids).values()
         value = not all(row.starred for row in rows)
-        self._library.set_starred(ids, value)
-        self._events.works_changed.emit(ids)
+        self._writes.run(
+            lambda: self._library.set_starred(ids, value),
+            lambda _: self._events.works_changed.emit(ids),
+            self._failed,
+        )
+
+    def _failed(self, error: Exception) -> None:
+        self.failed.emit(str(error))
 
     def _show_failure(self, message: str) -> None:
         QMessageBox.warning(self._parent, self.tr("exodesk"), message)

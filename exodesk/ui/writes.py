@@ -1,0 +1,129 @@
+"""The window's changes to the library, written without the window ever waiting.
+
+A change the user makes (a tag, a star, a tag renamed) is written at once when the library
+is free: the usual case, a few milliseconds. While an import or a sync of this process is
+writing (an import holds its turn until it ends, which takes seconds for a large file),
+the change is queued instead: a thread of its own writes the queued changes in the order
+they were made as soon as the library's turn comes, and each change's ``done`` then runs on
+the GUI thread, which refreshes the views as after an immediate write. A change made while
+others wait is queued behind them, so changes are never written out of order.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from exodesk.storage.errors import (
+    ConflictError,
+    LibraryError,
+    NotFoundError,
+    WriteBusyError,
+)
+from exodesk.storage.library import Library
+
+log = logging.getLogger(__name__)
+
+#: What a change may fail with that the user can act on (shown as a message); anything
+#: else is a bug.
+USER_ERRORS: tuple[type[Exception], ...] = (LibraryError, NotFoundError, ConflictError, ValueError)
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    write: Callable[[], Any]
+    done: Callable[[Any], None]
+    failed: Callable[[Exception], None]
+
+
+class Writes(QObject):
+    """Writes the window's changes (see the module's docstring); one per window."""
+
+    #: How many changes wait for the library's turn (0 once the last is written).
+    waiting = Signal(int)
+    _written = Signal(object, object)  # the change, its result
+    _refused = Signal(object, object)  # the change, the error
+
+    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._library = library
+        self._queue: queue.SimpleQueue[_Change | None] = queue.SimpleQueue()
+        self._pending = 0  # queued and not yet reported back (GUI thread only)
+        self._thread: threading.Thread | None = None
+        self._written.connect(self._report_written)
+        self._refused.connect(self._report_refused)
+
+    def run(
+        self,
+        write: Callable[[], Any],
+        done: Callable[[Any], None] = lambda _result: None,
+        failed: Callable[[Exception], None] = lambda _error: None,
+    ) -> bool:
+        """Write one change: ``write`` does it (all its writes in one turn); ``done`` gets
+        its result, or ``failed`` one of USER_ERRORS. Returns True when it was written at
+        once, False when it waits its turn."""
+        change = _Change(write, done, failed)
+        if self._pending == 0:
+            try:
+                with self._library.write_turn(wait=False):
+                    result = write()
+            except WriteBusyError:
+                pass  # an import or a sync is writing: wait behind it, below
+            except USER_ERRORS as error:
+                failed(error)
+                return True
+            else:
+                done(result)
+                return True
+        self._pending += 1
+        self._start_thread()
+        self._queue.put(change)
+        self.waiting.emit(self._pending)
+        return False
+
+    def pending(self) -> int:
+        return self._pending
+
+    def wait(self) -> None:
+        """Until every queued change is written (closing the window)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _start_thread(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._write_queued, name="exodesk-writes", daemon=True
+            )
+            self._thread.start()
+
+    def _write_queued(self) -> None:
+        while (change := self._queue.get()) is not None:
+            try:
+                # Waits for the import or sync to end: an import holds the turn throughout.
+                with self._library.write_turn(forever=True):
+                    result = change.write()
+            except USER_ERRORS as error:
+                self._refused.emit(change, error)
+            except Exception as error:  # a bug: logged, and the change reported as failed
+                log.exception("a queued change to the library failed")
+                self._refused.emit(change, error)
+            else:
+                self._written.emit(change, result)
+
+    def _report_written(self, change: _Change, result: Any) -> None:
+        self._pending -= 1
+        change.done(result)
+        self.waiting.emit(self._pending)
+
+    def _report_refused(self, change: _Change, error: Exception) -> None:
+        self._pending -= 1
+        change.failed(error)
+        self.waiting.emit(self._pending)

@@ -170,11 +170,29 @@ def _parse_pattern(pattern: str) -> list[tuple[bool, str]]:
 
 def _words(text: str) -> list[str]:
     """ASCII words of ``text``, lower-case; apostrophes join ("Alzheimer's" -> "alzheimers")."""
-    return [word.lower() for word in _WORD.findall(fold_ascii(_APOSTROPHES.sub("", text)))]
+    return _WORD.findall(fold_ascii(_APOSTROPHES.sub("", text)).lower())
 
 
 def _significant(words: list[str]) -> list[str]:
     return [word for word in words if word not in _STOP_WORDS]
+
+
+#: How much of a title ``_first_significant_word`` reads first: nearly every title has
+#: its first significant word that early, and folding and splitting a whole title (often
+#: 100 characters and more) made most of the time of keying a first export.
+_TITLE_HEAD = 48
+
+
+def _first_significant_word(title: str) -> str:
+    """The first word of ``_words(title)`` that is no stop word ("" if none)."""
+    if len(title) > _TITLE_HEAD:
+        # The head's last word may be cut short; any word before it ends inside the head,
+        # at the same place in the whole title (folding works character by character).
+        words = _words(title[:_TITLE_HEAD])[:-1]
+        found = next((word for word in words if word not in _STOP_WORDS), None)
+        if found is not None:
+            return found
+    return next((word for word in _words(title) if word not in _STOP_WORDS), "")
 
 
 def _author_part(author: Author) -> str:
@@ -193,8 +211,7 @@ def _field_value(field: str, record: WorkRecord) -> str:
     elif field == "year":
         value = str(record.year) if record.year is not None and record.year > 0 else ""
     elif field in ("shorttitle", "Shorttitle"):
-        words = _significant(_words(record.title))
-        value = words[0] if words else ""
+        value = _first_significant_word(record.title)
     else:  # journal
         value = "".join(_words(record.container_abbrev or record.container_title))
     return value.capitalize() if field[0].isupper() else value

@@ -306,15 +306,18 @@ class Library:
         """The citation key of each work, giving the works that have none a new, unique key.
 
         Keys are stored, so every later export uses the same key for the same work.
-        ``records``: the works' records when the caller has read them already (an export),
-        so that they are not read again.
+        ``records``: the works' records when the caller has read them already (an export
+        that found them keyless), so that they are not read again.
         """
-        # Most exports find every key stored: a read, which never waits for the write lock
-        # an import or a sync may hold.
-        with self._read() as connection:
-            keys = citekeys_store.stored_keys(connection, work_ids)
-        if all(work_id in keys for work_id in work_ids):
-            return keys
+        keys: dict[int, str] = {}
+        if records is None or not all(work_id in records for work_id in work_ids):
+            # Most exports find every key stored: a read, which never waits for the write
+            # lock an import or a sync may hold. (An export that read the records has
+            # seen their keys: it asks only about keyless works.)
+            with self._read() as connection:
+                keys = citekeys_store.stored_keys(connection, work_ids)
+            if all(work_id in keys for work_id in work_ids):
+                return keys
         # Keys for a batch of works and more (a first export) rewrite that many rows: the
         # checkpoint after it is left to a thread, as after an import.
         with self._write(big=len(work_ids) - len(keys) > BATCH) as connection:

@@ -109,6 +109,25 @@ def test_shorttitle_skips_articles_prepositions_and_conjunctions(title: str, wor
     assert CitationKeyGenerator("{shorttitle}").make_key(WorkRecord(title=title)) == (word or "ref")
 
 
+_STOP_RUN = st.lists(st.sampled_from(["the ", "of ", "and  ", "on-", "A ", "\u2014 ", "中文 "]))
+_WORD_PIECES = st.sampled_from(
+    ["Exosomes", "naïve", "Straße", "Alzheimer's", "l\u2019effet", "2019-nCoV", "x", "ǅemal",
+     "ﬁbre", "ａb", "ab中cd", "e\u0301clat", "of", "the"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(_STOP_RUN, st.lists(_WORD_PIECES, max_size=12), st.sampled_from([" ", "", "-", "中"]))
+def test_shorttitle_reads_the_start_of_a_long_title_as_it_would_read_all_of_it(
+    stop_words: list[str], words: list[str], gap: str
+) -> None:
+    # Stop words first, so that the first significant word falls anywhere around the end
+    # of the head it is first looked for in, often cut there.
+    title = "".join(stop_words) + gap.join(words)
+    whole = [word for word in citekeys._words(title) if word not in citekeys._STOP_WORDS]
+    assert citekeys._first_significant_word(title) == (whole[0] if whole else "")
+
+
 def test_other_fields_and_literal_text() -> None:
     record = WorkRecord(
         title="Role of exosomes",

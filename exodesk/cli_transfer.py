@@ -46,6 +46,7 @@ def cmd_import(library: Library, args: argparse.Namespace) -> None:
 
 
 def cmd_export(library: Library, args: argparse.Namespace) -> None:
+    pattern = _key_pattern(args)  # a bad pattern is a usage error, as for import and sync
     tag_id = None
     if args.tag:
         tag = library.find_tag(args.tag)
@@ -57,7 +58,7 @@ def cmd_export(library: Library, args: argparse.Namespace) -> None:
         if args.items
         else ExportScope(tag_id=tag_id, query=args.query or "").resolve(library)
     )
-    text = export_text(library, ids, args.format, style=args.style, key_pattern=args.key_pattern)
+    text = export_text(library, ids, args.format, style=args.style, key_pattern=pattern)
     if args.output is None:
         _write(text.rstrip("\n"))
         return

@@ -627,7 +627,7 @@ class MainWindow(QMainWindow):
                 # the library stays consistent.
                 running.cancel()
                 running.wait(10_000)
-        self.writes.wait()  # changes queued behind the import or sync just stopped
+        self.writes.wait(30)  # changes queued behind the import or sync just stopped
         self.detail_pane.flush(wait=True)
         self.works_model.wait_for_loaders()
         if self._save_on_close:

@@ -53,8 +53,10 @@ class Writes(QObject):
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library = library
-        self._queue: queue.SimpleQueue[_Change | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Change] = queue.SimpleQueue()
         self._pending = 0  # queued and not yet reported back (GUI thread only)
+        self._unwritten = 0  # queued and not yet written (any thread, under the condition)
+        self._written_all = threading.Condition()
         self._thread: threading.Thread | None = None
         self._written.connect(self._report_written)
         self._refused.connect(self._report_refused)
@@ -82,6 +84,8 @@ class Writes(QObject):
                 done(result)
                 return True
         self._pending += 1
+        with self._written_all:
+            self._unwritten += 1
         self._start_thread()
         self._queue.put(change)
         self.waiting.emit(self._pending)
@@ -90,22 +94,25 @@ class Writes(QObject):
     def pending(self) -> int:
         return self._pending
 
-    def wait(self) -> None:
-        """Until every queued change is written (closing the window)."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Until every queued change is written (closing the window), or ``timeout_s``
+        has passed (then False: a change still waits, behind a write that does not end)."""
+        with self._written_all:
+            done = self._written_all.wait_for(lambda: self._unwritten == 0, timeout_s)
+        if not done:
+            log.warning("%d change(s) to the library still wait for their turn", self._unwritten)
+        return done
 
     def _start_thread(self) -> None:
-        if self._thread is None:
+        if self._thread is None:  # one thread, for the window's life: changes stay in order
             self._thread = threading.Thread(
                 target=self._write_queued, name="exodesk-writes", daemon=True
             )
             self._thread.start()
 
     def _write_queued(self) -> None:
-        while (change := self._queue.get()) is not None:
+        while True:
+            change = self._queue.get()
             try:
                 # Waits for the import or sync to end: an import holds the turn throughout.
                 with self._library.write_turn(forever=True):
@@ -117,6 +124,9 @@ class Writes(QObject):
                 self._refused.emit(change, error)
             else:
                 self._written.emit(change, result)
+            with self._written_all:
+                self._unwritten -= 1
+                self._written_all.notify_all()
 
     def _report_written(self, change: _Change, result: Any) -> None:
         self._pending -= 1

@@ -139,6 +139,12 @@ def test_export_errors(library_path: Path, capsys) -> None:
     assert len(err) == 2 and all(line.startswith("exodesk: error: ") for line in err)
 
 
+def test_export_with_a_bad_key_pattern_is_a_usage_error(library_path: Path, capsys) -> None:
+    assert run(library_path, "export", "--format", "bibtex", "--key-pattern", "{nope}") == 2
+    assert "--key-pattern: unknown field {nope}" in capsys.readouterr().err
+    assert run(library_path, "export", "--format", "bibtex", "--key-pattern", "k{year}") == 0
+
+
 def test_import_gives_the_works_it_adds_keys_from_the_pattern(
     library_path: Path, nbib: Path, capsys
 ) -> None:

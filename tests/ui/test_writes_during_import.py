@@ -160,6 +160,21 @@ def test_closing_the_window_writes_the_changes_still_waiting(
     assert library.get_work(work_id).is_read
 
 
+def test_waiting_for_the_queued_changes_can_give_up(
+    qtbot, window: MainWindow, library: Library
+) -> None:
+    work_id = select_row(qtbot, window, 4)
+    with PausedImport(library) as running:
+        window.work_actions.toggle_star.trigger()
+        assert not window.writes.wait(0.2)  # the import still writes: the change waits on
+        assert not library.get_work(work_id).starred
+        window.work_actions.mark_read.trigger()  # queued after the wait gave up: kept too
+        running.resume()
+        assert window.writes.wait(10)
+    work = library.get_work(work_id)
+    assert work.starred and work.is_read
+
+
 def test_copying_a_citation_meanwhile_neither_waits_nor_writes(
     qtbot, window: MainWindow, library: Library
 ) -> None:

@@ -64,6 +64,15 @@ class CitingImport:
         return sum(result.created for result in self.citing)
 
 
+@dataclass
+class WriteTurn:
+    """A thread's turn to write (``Library.write_turn``): whether its writes may wait for
+    another program's lock, and how many transactions it has committed so far."""
+
+    patient: bool = True
+    committed: int = 0
+
+
 class Library:
     """A library file (SQLite), migrated to the current schema on open."""
 
@@ -77,6 +86,7 @@ class Library:
         # not wait can ask whether an import or a sync is writing (see ``write_turn``).
         self._turn = threading.RLock()
         self._turn_timeout_s = busy_timeout_ms / 1000
+        self._held = threading.local()  # .turn: the WriteTurn this thread holds, if any
         self._checkpoints = (
             None if path is None else BackgroundCheckpoints(path, busy_timeout_ms / 1000)
         )
@@ -131,16 +141,22 @@ class Library:
             yield connection
 
     @contextmanager
-    def write_turn(self, *, wait: bool = True, forever: bool = False) -> Iterator[None]:
+    def write_turn(self, *, wait: bool = True, forever: bool = False) -> Iterator[WriteTurn]:
         """This process's turn to write the library, held for every write inside (they
         take it again at no cost). Writes of other threads wait meanwhile: up to the busy
         timeout, or as long as it takes (``forever``), or not at all (``wait=False``).
 
+        Without ``wait``, the writes inside do not wait for another program's lock either
+        (SQLite's busy timeout is 0 for them): the window never waits. The turn counts the
+        transactions committed inside it, so a caller can tell whether a failed change
+        wrote nothing and may be tried again as a whole.
+
         Raises:
-            WriteBusyError: ``wait`` is False and another thread is writing (an import
-                holds its turn until it ends): the window queues its change instead.
-            LibraryBusyError: the turn did not come within the busy timeout (as a write
-                waits for another program's lock).
+            WriteBusyError: ``wait`` is False and another thread of this process is
+                writing (an import holds its turn until it ends), or another program holds
+                the library's lock and nothing was written yet: the window queues its change.
+            LibraryBusyError: the turn, or another program's lock, did not come within the
+                busy timeout.
         """
         timeout = -1 if forever or not wait else self._turn_timeout_s
         if not self._turn.acquire(blocking=wait, timeout=timeout):
@@ -151,9 +167,18 @@ class Library:
                 "again when it has finished.",
                 self.path,
             )
+        held = self._held
+        outer = getattr(held, "turn", None)
+        turn = outer or WriteTurn(patient=wait)
+        held.turn = turn
         try:
-            yield
+            yield turn
+        except LibraryBusyError as error:
+            if wait or turn.committed or isinstance(error, WriteBusyError) or outer is not None:
+                raise
+            raise WriteBusyError(str(error), self.path) from error
         finally:
+            held.turn = outer
             self._turn.release()
 
     def _name(self) -> str:
@@ -165,9 +190,10 @@ class Library:
         ``big`` one (an import, keys for many works) leaves the checkpoint its commit would
         run to a thread of its own (see ``storage.checkpoints``)."""
         with (
-            self.write_turn(),
+            self.write_turn() as turn,
             self._translated_errors(),
             self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection,
+            self._impatience(connection, turn),
         ):
             deferred = (
                 self._checkpoints.deferred_checkpoint(connection.connection.dbapi_connection)  # type: ignore[arg-type]
@@ -176,6 +202,22 @@ class Library:
             )
             with deferred, connection.begin():
                 yield connection
+            turn.committed += 1
+
+    @contextmanager
+    def _impatience(self, connection: Connection, turn: WriteTurn) -> Iterator[None]:
+        """No waiting for another program's lock in a turn that must not wait: SQLite's
+        busy timeout is 0 for its transactions (set on the driver's connection, outside
+        any transaction), and back to the library's afterwards."""
+        if turn.patient or self.engine.dialect.name != "sqlite":
+            yield
+            return
+        driver = connection.connection.dbapi_connection
+        driver.execute("PRAGMA busy_timeout = 0")  # type: ignore[union-attr]
+        try:
+            yield
+        finally:
+            driver.execute(f"PRAGMA busy_timeout = {int(self._turn_timeout_s * 1000)}")  # type: ignore[union-attr]
 
     # -- works ---------------------------------------------------------------------------
     def is_empty(self) -> bool:

@@ -6,7 +6,9 @@ writing (an import holds its turn until it ends, which takes seconds for a large
 the change is queued instead: a thread of its own writes the queued changes in the order
 they were made as soon as the library's turn comes, and each change's ``done`` then runs on
 the GUI thread, which refreshes the views as after an immediate write. A change made while
-others wait is queued behind them, so changes are never written out of order.
+others wait is queued behind them, so changes are never written out of order. Another
+program's lock on the library (``exodesk import`` in a terminal) queues a change too: the
+window's writes do not wait for it (``Library.write_turn(wait=False)``), the queued ones do.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 
 from exodesk.storage.errors import (
     ConflictError,
+    LibraryBusyError,
     LibraryError,
     NotFoundError,
     WriteBusyError,
@@ -29,6 +33,10 @@ from exodesk.storage.errors import (
 from exodesk.storage.library import Library
 
 log = logging.getLogger(__name__)
+
+#: How long (seconds) a queued change is tried again while another program holds the library
+#: (each try waits SQLite's busy timeout); then it is reported as failed.
+QUEUED_PATIENCE_S = 120.0
 
 #: What a change may fail with that the user can act on (shown as a message); anything
 #: else is a bug.
@@ -113,10 +121,25 @@ class Writes(QObject):
     def _write_queued(self) -> None:
         while True:
             change = self._queue.get()
+            self._write_one(change)
+            with self._written_all:
+                self._unwritten -= 1
+                self._written_all.notify_all()
+
+    def _write_one(self, change: _Change) -> None:
+        deadline = time.monotonic() + QUEUED_PATIENCE_S
+        while True:
+            turn = None
             try:
                 # Waits for the import or sync to end: an import holds the turn throughout.
-                with self._library.write_turn(forever=True):
+                with self._library.write_turn(forever=True) as turn:
                     result = change.write()
+            except LibraryBusyError as error:
+                # Another program holds the library (each try waited the busy timeout):
+                # tried again while nothing of the change is written, for a while.
+                if turn is not None and not turn.committed and time.monotonic() < deadline:
+                    continue
+                self._refused.emit(change, error)
             except USER_ERRORS as error:
                 self._refused.emit(change, error)
             except Exception as error:  # a bug: logged, and the change reported as failed
@@ -124,9 +147,7 @@ class Writes(QObject):
                 self._refused.emit(change, error)
             else:
                 self._written.emit(change, result)
-            with self._written_all:
-                self._unwritten -= 1
-                self._written_all.notify_all()
+            return
 
     def _report_written(self, change: _Change, result: Any) -> None:
         self._pending -= 1

@@ -3,6 +3,7 @@ once that an import is writing; others wait their turn, up to the busy timeout."
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -55,3 +56,54 @@ def test_a_writer_waiting_for_its_turn_goes_on_when_the_import_ends(library: Lib
         running.resume()
         waiting.join(10)
     assert created == ["After the import"]
+
+
+def test_a_write_that_must_not_wait_does_not_wait_for_another_program(
+    library_path: Path,
+) -> None:
+    library = Library.open(library_path, busy_timeout_ms=60_000)
+    other = sqlite3.connect(library_path, isolation_level=None, check_same_thread=False)
+    released = threading.Event()
+
+    def release() -> None:
+        other.execute("ROLLBACK")
+        released.set()
+
+    try:
+        library.create_tag("Before")
+        other.execute("BEGIN IMMEDIATE")  # another program writing the library...
+        later = threading.Timer(2.0, release)  # ... for 2 s
+        later.start()
+        with (
+            pytest.raises(WriteBusyError, match="locked by another program"),
+            library.write_turn(wait=False),
+        ):
+            library.create_tag("Refused")
+        assert not released.is_set()  # refused at once, not after the lock went
+        # Other writes wait for such a lock again (up to the busy timeout).
+        library.create_tag("Waited")
+        assert released.is_set()
+        later.join()
+        assert {tag.name for tag in library.list_tags()} == {"Before", "Waited"}
+    finally:
+        other.close()
+        library.close()
+
+
+def test_a_change_that_wrote_part_of_itself_is_not_turned_into_a_retry(
+    library: Library, library_path: Path
+) -> None:
+    ids = list(library.query_work_ids(WorkQuery()))
+    other = sqlite3.connect(library_path, isolation_level=None, check_same_thread=False)
+    try:
+        with pytest.raises(LibraryBusyError) as raised, library.write_turn(wait=False) as turn:
+            library.set_read(ids[:1], True)  # written
+            other.execute("BEGIN IMMEDIATE")  # then another program takes the library
+            library.set_starred(ids[:1], True)
+        # Not WriteBusyError: trying the whole change again would repeat what it wrote.
+        assert not isinstance(raised.value, WriteBusyError) and turn.committed == 1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    work = library.get_work(ids[0])
+    assert work.is_read and not work.starred

@@ -4,7 +4,9 @@ changes wait for it, in order, and the views show them once they are written."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from paused_import import PausedImport
@@ -188,3 +190,20 @@ def test_copying_a_citation_meanwhile_neither_waits_nor_writes(
     assert text is not None and "Exosomes in saliva" in text
     assert "Exosomes in saliva" in QGuiApplication.clipboard().text()
     assert library.entries_of([keyless])[keyless].key == ""  # no key was stored
+
+
+def test_a_star_set_while_another_program_writes_waits_for_it(
+    qtbot, window: MainWindow, library: Library, library_path: Path
+) -> None:
+    work_id = select_row(qtbot, window, 2)
+    other = sqlite3.connect(library_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # e.g. `exodesk import` in a terminal
+    try:
+        window.work_actions.toggle_star.trigger()  # returns at once: queued
+        assert window.writes.pending() == 1
+        assert not library.get_work(work_id).starred
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    qtbot.waitUntil(lambda: window.writes.pending() == 0, timeout=10_000)
+    assert library.get_work(work_id).starred

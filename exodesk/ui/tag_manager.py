@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from exodesk.core.records import Tag
 from exodesk.storage.library import Library
@@ -192,9 +193,22 @@ class TagManagerDialog(QDialog):
         self._run(lambda: [self._library.delete_tag(tag.id) for tag in tags])
 
     def _run(self, operation: Callable[[], object]) -> None:
-        def refused(error: Exception) -> None:
-            self.failed.emit(str(error))
-            self.refresh()
+        # A change that waited for an import may be written after this dialog was closed
+        # (and deleted): the window's views are told anyway; the dialog only if it is there.
+        events = self._events
 
-        if not self._writes.run(operation, lambda _: self._changed(), refused):
+        def written(_result: object) -> None:
+            if isValid(self):
+                self._changed()
+            else:
+                events.tags_changed.emit()
+
+        def refused(error: Exception) -> None:
+            if isValid(self):
+                self.failed.emit(str(error))
+                self.refresh()
+            else:
+                events.status_message.emit(str(error))
+
+        if not self._writes.run(operation, written, refused):
             self.message.setText(self.tr("Waiting for the running import or sync to save this…"))

@@ -13,6 +13,7 @@ from paused_import import PausedImport
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit
+from shiboken6 import isValid
 
 from exodesk.core.query import Scope, WorkQuery
 from exodesk.core.records import WorkRecord
@@ -39,6 +40,11 @@ def chip_labels(chips: TagChips) -> list[str]:
         for label in chips.findChildren(QLabel, "tagChipLabel")
         if label.isVisibleTo(chips)
     ]
+
+
+def sidebar_labels(win: MainWindow) -> list[str]:
+    model = win.sidebar_model
+    return [model.index(row).data() for row in range(model.rowCount())]
 
 
 def select_row(qtbot, win: MainWindow, row: int) -> int:
@@ -148,6 +154,24 @@ def test_a_tag_renamed_meanwhile_is_renamed_after_the_import(
         qtbot.waitUntil(lambda: library.find_tag("Drafts 2026") is not None, timeout=5000)
     qtbot.waitUntil(lambda: dialog.tag_list.item(0).text().startswith("Drafts 2026"))
     assert dialog.message.text() == ""
+
+
+def test_a_tag_renamed_in_a_dialog_closed_meanwhile_still_reaches_the_sidebar(
+    qtbot, window: MainWindow, library: Library
+) -> None:
+    ids = list(library.query_work_ids(WorkQuery()))
+    library.tag_works("to check", ids[:1])
+    window.events.tags_changed.emit()
+    dialog = window.open_tag_manager()
+    dialog.tag_list.item(0).setSelected(True)
+    with PausedImport(library) as running:
+        dialog.rename_selected("Checked")
+        dialog.close()  # deleted on close, before the change is written
+        qtbot.waitUntil(lambda: not isValid(dialog))
+        running.resume()
+        qtbot.waitUntil(lambda: window.writes.pending() == 0, timeout=5000)
+    assert library.find_tag("Checked") is not None
+    qtbot.waitUntil(lambda: "Checked  (1)" in sidebar_labels(window))
 
 
 def test_closing_the_window_writes_the_changes_still_waiting(

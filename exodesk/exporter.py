@@ -11,10 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator, first_free_key
+from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator
 from exodesk.core.entries import BibEntry
 from exodesk.core.query import Scope, SortKey, WorkQuery
-from exodesk.core.records import WorkRecord
 from exodesk.formats.base import paused_gc
 from exodesk.storage.errors import NotFoundError
 from exodesk.storage.library import Library
@@ -87,26 +86,17 @@ def _collect_entries(
         generator = CitationKeyGenerator(key_pattern)
         if store_keys:
             keys = library.assign_citation_keys(list(keyless), generator.make_key, records=keyless)
-        else:
-            keys = _keys_among(entries, keyless, generator.make_key)
+        else:  # free among these entries' keys alone
+            ordered = list(entries)
+            filled = generator.fill_keys(
+                [entries[work_id].key for work_id in ordered],
+                [entries[work_id].record for work_id in ordered],
+            )
+            keys = dict(zip(ordered, filled, strict=True))
         for work_id, record in keyless.items():
             entry = entries[work_id]
             entries[work_id] = BibEntry(record, keys[work_id], entry.tags, entry.notes)
     return list(entries.values())
-
-
-def _keys_among(
-    entries: dict[int, BibEntry],
-    keyless: dict[int, WorkRecord],
-    make_key: Callable[[WorkRecord], str],
-) -> dict[int, str]:
-    """Keys for the keyless works, free among the keys of ``entries``."""
-    used = {entry.key.lower() for entry in entries.values() if entry.key}
-    keys = {}
-    for work_id, record in keyless.items():
-        keys[work_id] = key = first_free_key(make_key(record), used)[0]
-        used.add(key.lower())
-    return keys
 
 
 def render(

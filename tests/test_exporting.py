@@ -167,3 +167,20 @@ def test_exporting_works_an_import_added_gives_no_keys(
     monkeypatch.setattr(citekeys_store, "assign_keys", give_keys)
     text = exporter.export_text(empty_library, ids, "bibtex")
     assert text.count("@article{nowak") == 600  # {auth}{year}{shorttitle} of "Nowak-<n>"
+
+
+def test_entries_for_the_clipboard_get_keys_free_among_them_and_nothing_is_stored(
+    library: Library,
+) -> None:
+    twin = WorkRecord(title="Exosomes in saliva", year=2023, authors=(Author("Li", "W"),))
+    keyed = library.add_work(twin)
+    library.assign_citation_keys([keyed], lambda _record: "li2023exosomes")
+    first, second = library.add_work(twin), library.add_work(twin)  # keyless, the same base
+    entries = exporter.collect_entries(library, [keyed, first, second], store_keys=False)
+    assert [entry.key for entry in entries] == [
+        "li2023exosomes",
+        "li2023exosomesa",
+        "li2023exosomesb",
+    ]
+    stored = library.entries_of([first, second])
+    assert [stored[work_id].key for work_id in (first, second)] == ["", ""]  # nothing stored

@@ -35,6 +35,7 @@ from exodesk.storage.errors import LibraryError, NotFoundError, WriteBusyError
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.open_links import LinkRefused, open_href
+from exodesk.ui.writes import waiting_text
 
 #: How long typing must pause before the note is written.
 SAVE_DELAY_MS = 700
@@ -323,7 +324,7 @@ class NotesEditor(QWidget):
         if errors:
             self._set_status(self.tr("Not saved: %1").replace("%1", errors[0]))
         elif any(d.waiting for d in drafts):
-            self._set_status(self.tr("Waiting for the running import or sync to save this…"))
+            self._set_status(waiting_text())
         elif self._timer.isActive():
             self._set_status(self.tr("Saving…"))
         elif saved:

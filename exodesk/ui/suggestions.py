@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from exodesk.core.records import Author
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
-from exodesk.ui.writes import Writes
+from exodesk.ui.writes import Writes, waiting_text
 
 FIELD_LABELS = {
     "title": "title", "abstract": "abstract", "container_title": "journal",
@@ -125,6 +125,4 @@ class SuggestionsBox(QWidget):
             lambda error: self._events.status_message.emit(str(error)),
         )
         if not written:
-            self._events.status_message.emit(
-                self.tr("Waiting for the running import or sync to save this…")
-            )
+            self._events.status_message.emit(waiting_text())

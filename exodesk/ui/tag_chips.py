@@ -29,7 +29,7 @@ from exodesk.storage.errors import LibraryError
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.flow_layout import FlowLayout
-from exodesk.ui.writes import Writes
+from exodesk.ui.writes import Writes, waiting_text
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _FALLBACK_COLOR = "#8d8d8d"
@@ -250,8 +250,7 @@ class TagChips(QWidget):
             done(result)
 
         if not self._writes.run(write, written, failed):
-            waiting = self.tr("Waiting for the running import or sync to save this…")
-            self._show_status(waiting, error=False)
+            self._show_status(waiting_text(), error=False)
         return bool(refused)
 
     # -- internals ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from exodesk.core.records import Tag
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.text import counted
-from exodesk.ui.writes import Writes
+from exodesk.ui.writes import Writes, waiting_text
 
 TAG_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -211,4 +211,4 @@ class TagManagerDialog(QDialog):
                 events.status_message.emit(str(error))
 
         if not self._writes.run(operation, written, refused):
-            self.message.setText(self.tr("Waiting for the running import or sync to save this…"))
+            self.message.setText(waiting_text())

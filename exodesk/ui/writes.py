@@ -21,10 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from exodesk.storage.errors import (
-    ConflictError,
     LibraryBusyError,
     LibraryError,
     NotFoundError,
@@ -38,9 +37,16 @@ log = logging.getLogger(__name__)
 #: (each try waits SQLite's busy timeout); then it is reported as failed.
 QUEUED_PATIENCE_S = 120.0
 
-#: What a change may fail with that the user can act on (shown as a message); anything
-#: else is a bug.
-USER_ERRORS: tuple[type[Exception], ...] = (LibraryError, NotFoundError, ConflictError, ValueError)
+#: What a change may fail with that the user can act on (shown as a message; a
+#: ``ConflictError`` is a ValueError); anything else is a bug.
+USER_ERRORS: tuple[type[Exception], ...] = (LibraryError, NotFoundError, ValueError)
+
+
+def waiting_text() -> str:
+    """What a widget says of a change of its own that waits its turn."""
+    return QCoreApplication.translate(
+        "Writes", "Waiting for the running import or sync to save this…"
+    )
 
 
 @dataclass(frozen=True, slots=True)

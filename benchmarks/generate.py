@@ -9,9 +9,10 @@
 
 The library is created by ``Library.open`` (the real migrations) and seeded by
 ``ensure_default_library``; the generated works are then bulk-inserted with ``executemany``
-into the same tables and columns the storage layer fills (keys from ``exodesk.core``), and
-the full-text index is rebuilt with ``exodesk.storage.fts.rebuild_all``. One
-``Library.add_work`` per work would take hours for a million works.
+into the same tables and columns the storage layer fills (keys from ``exodesk.core``), their
+citation keys are given as migration 0011 gives them, and the full-text index is rebuilt
+with ``exodesk.storage.fts.rebuild_all``. One ``Library.add_work`` per work would take
+hours for a million works.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from sqlalchemy import Engine, create_engine
 
 from benchmarks.corpus import TAG_NAMES, Corpus, GeneratedWork
 from exodesk.app import open_library
+from exodesk.core.citekeys import CitationKeyGenerator
 from exodesk.core.entries import BibEntry
 from exodesk.core.identifiers import doi_key
 from exodesk.core.matching import name_key, title_key
 from exodesk.core.records import BIBLIOGRAPHIC_FIELDS, WorkRecord, authors_display
 from exodesk.formats.registry import get_format
 from exodesk.storage import fts, provenance
+from exodesk.storage.citekeys import key_keyless_works
 from exodesk.storage.engine import sqlite_url
 from exodesk.storage.tags import TAG_PALETTE
 
@@ -196,10 +199,18 @@ def build_library(path: Path, works: Iterable[GeneratedWork], *, log: bool = Tru
     engine = create_engine(sqlite_url(path))
     try:
         _bulk_insert(engine, works, review_id, log=log)
+        _step("citation keys", lambda: _give_keys(engine), log)
         _step("full-text index", lambda: _rebuild_fts(engine), log)
         _execute(engine, "PRAGMA journal_mode = WAL")
     finally:
         engine.dispose()
+
+
+def _give_keys(engine: Engine) -> None:
+    """Every work's citation key, as an import gives it (and migration 0011 to the works
+    of older libraries): exports of the library only read keys."""
+    with engine.begin() as connection:
+        key_keyless_works(connection, CitationKeyGenerator().make_key)
 
 
 def _execute(engine: Engine, *statements: str) -> None:

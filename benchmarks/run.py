@@ -56,8 +56,10 @@ BUDGETS = {
     "bibliography": Budget(500, None, "records/s", at_least=True),
     "memory": Budget(300, 600, "MB"),
     "stall": Budget(50, None, "ms"),
+    # Not in the issue's table: what opening a library from before 0011 costs, once.
+    "upgrade": Budget(None, None, "s"),
 }
-FIGURES = tuple(BUDGETS)
+FIGURES = tuple(name for name in BUDGETS if name != "upgrade")  # upgrade is in "export"
 
 
 def _bring_up_to_date(path: Path) -> None:
@@ -366,11 +368,11 @@ def _one_import(ctx: Context, template: Path, path: Path, into: str) -> transfer
 
 
 def measure_export(ctx: Context) -> list[Row]:
-    """The first export gives most works their citation key (stored); later ones reuse it."""
+    """Exports of keyed works (every work with a title has its key: given as it was added,
+    or by the upgrade to 0011, measured here too)."""
     ids = transfer.first_citing_ids(ctx.library, min(ctx.export_records, ctx.works))
     folder = ctx.out / "exported"
     folder.mkdir(exist_ok=True)
-    first = transfer.timed_export(ctx.library, ids, "bibtex", folder)
     rows = []
     for name in transfer.EXPORT_FORMATS:
         runs = [transfer.timed_export(ctx.library, ids, name, folder) for _ in range(ctx.runs)]
@@ -403,14 +405,17 @@ def measure_export(ctx: Context) -> list[Row]:
             note=f"{count:,} records, keys given by the import; {_spread(seconds, 's')}",
         )
     )
+    upgrade = transfer.timed_key_upgrade(
+        ctx.pristine, ctx.out / "upgrade-target.sqlite", min(ctx.export_records, ctx.works)
+    )
     rows.append(
         row(
-            "export BibTeX of keyless works (added before works were keyed on adding), keying them",
-            len(ids) / first.seconds,
-            BUDGETS["export"],
+            f"upgrade to 0011 of a library with {upgrade.keyless:,} keyless works (keys given)",
+            upgrade.seconds,
+            BUDGETS["upgrade"],
             ctx.works,
-            note=f"1 run; reading {first.read_seconds:.2f} s, then giving and storing the keys, "
-            f"rendering and writing {first.seconds - first.read_seconds:.2f} s",
+            note=f"1 run, {upgrade.keyless / upgrade.seconds:,.0f} works/s; the backup copy "
+            f"made before it {upgrade.backup_seconds:.1f} s; no budget (once per library)",
         )
     )
     return rows
@@ -517,7 +522,10 @@ def _notes(ctx: Context) -> list[str]:
         "`write_file` (the UTF-8 file, written and moved into place), as File > Export's task "
         "does, each format on its own, on "
         f"{min(ctx.export_records, ctx.works):,} works (capped by --export-records). "
-        f"Bibliography: `render(..., 'text', style='apa')` on {BIBLIOGRAPHY_RECORDS:,} works.",
+        f"Bibliography: `render(..., 'text', style='apa')` on {BIBLIOGRAPHY_RECORDS:,} works. "
+        "Upgrade: a copy of the library stamped 0010 with its newest works keyless, "
+        "`migrate.upgrade_library` to head (0011 keys them), then the backup copy "
+        "`Library.open` makes before it, timed apart.",
         "Stall: `TransferController.start_import` on a window over a seed-only library, a "
         f"{gui.HEARTBEAT_MS} ms QTimer on the GUI thread, the largest gap between beats "
         f"until the import's report (views refreshed) arrived; worst of {ctx.import_runs} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -105,6 +106,57 @@ def fresh_copy(template: Path, target: Path) -> Path:
         Path(str(target) + suffix).unlink(missing_ok=True)
     shutil.copyfile(template, target)
     return target
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUpgrade:
+    keyless: int
+    #: Migrating to head: 0011 gives the keyless works their keys.
+    seconds: float
+    #: The copy of the file an upgrade makes first (``migrate.backup_file``), on its own.
+    backup_seconds: float
+
+
+def timed_key_upgrade(template: Path, target: Path, keyless: int) -> KeyUpgrade:
+    """A copy of ``template`` as an exodesk before 0011 left it, its newest ``keyless``
+    titled works without keys (older ones keyed by their first export), upgraded to the
+    current schema: the migrations through Alembic (``migrate.upgrade_library``), then the
+    backup that ``Library.open`` makes before them, timed apart."""
+    from exodesk.storage.engine import create_library_engine
+    from exodesk.storage.migrate import backup_file, upgrade_library
+
+    fresh_copy(template, target)
+    connection = sqlite3.connect(target)
+    try:
+        connection.execute(
+            "UPDATE works SET citation_key = NULL WHERE id IN "
+            "(SELECT id FROM works WHERE title <> '' ORDER BY id DESC LIMIT ?)",
+            (keyless,),
+        )
+        connection.execute("UPDATE alembic_version SET version_num = '0010'")
+        connection.commit()
+    finally:
+        connection.close()
+    engine = create_library_engine(target)
+    try:
+        started = time.perf_counter()
+        upgrade_library(engine, None)  # no path: no backup
+        seconds = time.perf_counter() - started
+        with engine.connect() as check:
+            still = check.exec_driver_sql(
+                "SELECT count(*) FROM works WHERE citation_key IS NULL AND title <> ''"
+            ).scalar()
+    finally:
+        engine.dispose()
+    if still:
+        raise RuntimeError(f"{still} titled works still keyless after the upgrade")
+    started = time.perf_counter()
+    backup = backup_file(target, "0010")
+    backup_seconds = time.perf_counter() - started
+    backup.unlink()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    return KeyUpgrade(keyless, seconds, backup_seconds)
 
 
 def first_citing_ids(library: Library, count: int) -> list[int]:

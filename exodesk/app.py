@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from exodesk import APP_ID, APP_NAME, __version__
+from exodesk.core.citekeys import DEFAULT_PATTERN
 from exodesk.default_library import ensure_default_library
 from exodesk.icons import app_icon
 from exodesk.storage.errors import LibraryError
@@ -60,8 +61,10 @@ def _application() -> QApplication:
     return app
 
 
-def open_library(path: Path) -> Library:
-    library = Library.open(path)
+def open_library(path: Path, key_pattern: str = DEFAULT_PATTERN) -> Library:
+    """The library at ``path``, upgraded if need be (keyless works get keys of
+    ``key_pattern``), holding the embedded default library when it was empty."""
+    library = Library.open(path, key_pattern=key_pattern)
     try:
         ensure_default_library(library)
     except BaseException:
@@ -92,7 +95,7 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
     from exodesk.paths import log_dir
     from exodesk.single_instance import Claim, InstanceGuard, bring_to_front, instance_key
     from exodesk.ui.crash import install_crash_handler
-    from exodesk.ui.preferences import API_KEY, THEME, read_option
+    from exodesk.ui.preferences import API_KEY, KEY_PATTERN, THEME, read_option
     from exodesk.ui.theme import apply_theme
 
     log_path = configure_logging(
@@ -127,7 +130,8 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
     if guard is not None:
         guard.files_received.connect(handed_over.append)
     try:
-        library = open_showing_upgrade(library_path, open_library)
+        pattern = str(read_option(KEY_PATTERN))
+        library = open_showing_upgrade(library_path, lambda path: open_library(path, pattern))
     except LibraryError as error:
         log.error("cannot open library: %s", error)
         print(f"exodesk: error: {error}", file=sys.stderr)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from exodesk import __version__
+from exodesk.core.citekeys import DEFAULT_PATTERN
 from exodesk.core.query import Scope, WorkQuery
 from exodesk.core.records import Author, Note, Tag, Work, WorkRow
 from exodesk.default_library import ensure_default_library
@@ -540,7 +541,9 @@ def _run_command(handler: Handler, args: argparse.Namespace) -> None:
         # install-desktop and the like: opening (and so creating) a library would be wrong.
         handler(None, args)  # type: ignore[arg-type]
         return
-    library = Library.open(resolve_library_path(args.library))
+    # A command that makes keys (import, sync, add, export) makes those of an upgrade too.
+    pattern = _key_pattern(args) if hasattr(args, "key_pattern") else DEFAULT_PATTERN
+    library = Library.open(resolve_library_path(args.library), key_pattern=pattern)
     try:
         ensure_default_library(library)
         handler(library, args)

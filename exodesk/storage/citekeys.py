@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from sqlalchemy import Connection
 
 from exodesk.core.citekeys import first_free_key
-from exodesk.core.records import WorkRecord
+from exodesk.core.records import Author, WorkRecord
 from exodesk.storage.errors import NotFoundError
 from exodesk.storage.sql import BATCH, chunks, fetch_all, placeholders
 from exodesk.storage.works import get_works
@@ -84,6 +84,64 @@ def give_key_if_described(
     found = get_works(connection, [work_id], with_provenance=False, with_tags=False)
     if work_id in found:
         give_described_keys(connection, {work_id: found[work_id].record}, make_key)
+
+
+#: Works keyed per read and write by ``key_keyless_works``.
+KEYLESS_CHUNK = 5000
+
+# What key patterns read (``exodesk.core.citekeys``): title, year, journal, first author.
+# Works without a key come in id order, from the end of the key index's NULL entries.
+_KEYLESS = """
+SELECT w.id, w.title, w.year, w.container_title, w.container_abbrev, a.family, a.given, a.name
+  FROM works w LEFT JOIN authors a ON a.work_id = w.id AND a.position = 0
+ WHERE w.citation_key IS NULL AND w.title <> '' AND w.id > ?
+ ORDER BY w.id
+ LIMIT ?
+"""
+
+
+def key_keyless_works(connection: Connection, make_key: Callable[[WorkRecord], str]) -> int:
+    """Give every work that has a title but no citation key one (oldest work first), as
+    ``give_described_keys`` would; return how many were keyed.
+
+    For a library filled before works were keyed as they are added (migration 0011): from
+    then on every work with a title has its key, and exports only read keys. A chunk of
+    works at a time, each with its own ``TakenKeys`` (the chunks before are written), so a
+    million works never sit in memory at once."""
+    given = 0
+    after = 0
+    while True:
+        rows = connection.exec_driver_sql(_KEYLESS, (after, KEYLESS_CHUNK)).all()
+        if not rows:
+            return given
+        after = rows[-1][0]
+        bases = [(row[0], make_key(_key_record(*row[1:]))) for row in rows if row[1].strip()]
+        taken = TakenKeys()
+        taken.add_prefixes(connection, {base.lower() for _work_id, base in bases})
+        updates = [(taken.give(base), work_id) for work_id, base in bases]
+        if updates:
+            connection.exec_driver_sql("UPDATE works SET citation_key = ? WHERE id = ?", updates)
+        given += len(updates)
+
+
+def _key_record(
+    title: str,
+    year: int | None,
+    container_title: str,
+    container_abbrev: str,
+    family: str | None,
+    given: str | None,
+    name: str | None,
+) -> WorkRecord:
+    """The fields of a work a key pattern reads (the first author only)."""
+    first = () if family is None else (Author(family=family, given=given or "", name=name or ""),)
+    return WorkRecord(
+        title=title,
+        year=year,
+        container_title=container_title,
+        container_abbrev=container_abbrev,
+        authors=first,
+    )
 
 
 def stored_keys(connection: Connection, work_ids: Sequence[int]) -> dict[int, str]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, exc, insert, select
 
+from exodesk.core.citekeys import DEFAULT_PATTERN
 from exodesk.core.entries import BibEntry
 from exodesk.core.identifiers import InvalidIdentifier, parse_identifier
 from exodesk.core.query import WorkQuery
@@ -93,7 +94,15 @@ class Library:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def open(cls, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Library:
+    def open(
+        cls,
+        path: Path,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        key_pattern: str = DEFAULT_PATTERN,
+    ) -> Library:
+        """Open (and create, or upgrade) the library file at ``path``. An upgrade keys the
+        works that have a title but no citation key with ``key_pattern`` (migration 0011)."""
         path = Path(path).expanduser()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +113,7 @@ class Library:
         library = cls(engine, path, busy_timeout_ms)
         try:
             with library._translated_errors():
-                library.backup_path = upgrade_library(engine, path)
+                library.backup_path = upgrade_library(engine, path, key_pattern=key_pattern)
         except BaseException:
             engine.dispose()
             raise

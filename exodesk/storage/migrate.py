@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, exc
 
+from exodesk.core.citekeys import DEFAULT_PATTERN
 from exodesk.storage.errors import NewerSchemaError
 
 if TYPE_CHECKING:
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
 
 SCRIPT_LOCATION = "exodesk.storage:migrations"
 #: The newest migration in ``migrations/versions`` (a test checks it).
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
+#: ``Config.attributes`` entry: the pattern of the citation keys an upgrade gives (0011).
+KEY_PATTERN_ATTRIBUTE = "key_pattern"
 
 
 def alembic_config() -> Config:
@@ -103,8 +106,11 @@ def backup_file(path: Path, revision: str | None) -> Path:
     return target
 
 
-def upgrade_library(engine: Engine, path: Path | None) -> Path | None:
-    """Migrate the library behind ``engine`` to head; return the backup made, if any."""
+def upgrade_library(
+    engine: Engine, path: Path | None, *, key_pattern: str = DEFAULT_PATTERN
+) -> Path | None:
+    """Migrate the library behind ``engine`` to head; return the backup made, if any.
+    ``key_pattern`` makes the citation keys of works an upgrade keys (0011)."""
     with engine.connect() as connection:
         if _stored_revision(connection) == HEAD_REVISION:
             return None
@@ -127,5 +133,6 @@ def upgrade_library(engine: Engine, path: Path | None) -> Path | None:
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes[KEY_PATTERN_ATTRIBUTE] = key_pattern
         command.upgrade(config, "head")
     return backup

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from older_library import keyless_at_0010
 
 from exodesk.cli import main
 from exodesk.core.query import Scope, WorkQuery
@@ -150,9 +151,7 @@ def test_import_gives_the_works_it_adds_keys_from_the_pattern(
 ) -> None:
     assert run(library_path, "import", "--key-pattern", "{author}", str(nbib)) == 2
     assert "--key-pattern: unknown field {author}" in capsys.readouterr().err
-    library = Library.open(library_path)
-    assert library.count_works(WorkQuery(scope=Scope.ALL)) == 5  # nothing was read
-    library.close()
+    assert not library_path.exists()  # a usage error opens (or makes) no library
 
     assert run(library_path, "import", "--key-pattern", "{Auth}{year}", str(nbib)) == 0
     library = Library.open(library_path)
@@ -165,3 +164,43 @@ def test_import_gives_the_works_it_adds_keys_from_the_pattern(
         assert keys == {added: "Lukasiewicz2024", merged: "new"}  # merging gives no key
     finally:
         library.close()
+
+
+def _stored_keys(library_path: Path) -> dict[str, str | None]:
+    import sqlite3
+
+    connection = sqlite3.connect(library_path)
+    try:
+        return dict(connection.execute("SELECT pmid, citation_key FROM works WHERE pmid > ''"))
+    finally:
+        connection.close()
+
+
+def test_a_command_upgrading_a_library_keys_its_works_with_its_key_pattern(
+    library_path: Path, nbib: Path, capsys
+) -> None:
+    assert run(library_path, "import", str(nbib)) == 0
+    keyless_at_0010(library_path)
+    # A usage error opens nothing: the library is not upgraded with a pattern it refused.
+    assert run(library_path, "export", "--format", "bibtex", "--key-pattern", "{nope}") == 2
+    assert set(_stored_keys(library_path).values()) == {None}
+    capsys.readouterr()
+
+    assert run(library_path, "export", "--format", "bibtex", "--query", "trafficking",
+               "--key-pattern", "k{year}") == 0  # fmt: skip
+    assert capsys.readouterr().out.startswith("@article{k2024,")
+    keys = _stored_keys(library_path)
+    # Every titled work was keyed by the upgrade, the exported one and the others.
+    assert keys["12345678"] == "k2024"
+    assert keys.pop("39598465") is None  # untitled: keyed once its metadata comes in
+    assert all(key is not None and key.startswith("k20") for key in keys.values())
+    assert keys["39857679"] in {"k2025", "k2025a", "k2025b", "k2025c"}  # the seed's 2025s
+
+
+def test_a_command_without_a_key_pattern_upgrades_with_the_default(
+    library_path: Path, nbib: Path, capsys
+) -> None:
+    assert run(library_path, "import", str(nbib)) == 0
+    keyless_at_0010(library_path)
+    assert run(library_path, "list") == 0
+    assert _stored_keys(library_path)["12345678"] == "lukasiewicz2024synthetic"

@@ -9,7 +9,9 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from older_library import keyless_at_0010
 
+from exodesk.core.citekeys import CitationKeyGenerator
 from exodesk.core.entries import BibEntry
 from exodesk.core.query import Scope, WorkQuery
 from exodesk.core.records import Author, WorkRecord
@@ -371,3 +373,105 @@ def test_the_fulltext_index_merges_eight_segments_at_a_time_from_0010(
     with upgraded.engine.begin() as connection:
         connection.exec_driver_sql("INSERT INTO works_fts (works_fts) VALUES ('integrity-check')")
     upgraded.close()
+
+
+def _keys(library: Library, work_ids: list[int]) -> list[str | None]:
+    with library.engine.connect() as connection:
+        found = dict(
+            connection.exec_driver_sql(
+                "SELECT id, citation_key FROM works "
+                f"WHERE id IN ({', '.join('?' * len(work_ids))})",
+                tuple(work_ids),
+            ).all()
+        )
+    return [found[work_id] for work_id in work_ids]
+
+
+def _works_to_key(library: Library) -> list[int]:
+    nowak = (Author(family="Nowak", given="Anna"), Author(family="Kim", given="J"))
+    return _import(
+        library,
+        WorkRecord(title="Exosomes in human carcinogenesis", year=2020, authors=nowak),
+        WorkRecord(title="Exosomes in cancer therapy", year=2020, authors=nowak),
+        WorkRecord(title="The role of exosomes", year=2019, authors=(Author(name="WHO Team"),)),
+        WorkRecord(title="Of the exosome", container_title="Cells"),  # no author, no year
+        WorkRecord(title="Łódź cohort: vesicles", year=2021, authors=(Author(family="Żak"),)),
+        WorkRecord(title="", pmid="40000001"),  # waits for its metadata
+    ).added
+
+
+def test_upgrading_from_0010_keys_every_work_with_a_title(
+    library: Library, library_path: Path
+) -> None:
+    added = _works_to_key(library)
+    titled = added[:-1]
+    # A key given before (kept), which the upgrade's keys must not take, even by case.
+    others = [work_id for work_id in added if work_id != titled[0]]
+    library.close()
+    keyless_at_0010(library_path, added, kept={titled[0]: "Nowak2020Exosomes"})
+
+    upgraded = Library.open(library_path)
+    try:
+        assert upgraded.backup_path is not None
+        keys = _keys(upgraded, added)
+        assert keys == [
+            "Nowak2020Exosomes",
+            "nowak2020exosomesa",
+            "wt2019role",
+            "anonexosome",
+            "zak2021lodz",
+            None,  # keyed when its metadata comes in (or at its first export)
+        ]
+        # The keys a first export would have given them, from their whole records.
+        with upgraded.engine.connect() as connection:
+            stored = [key for (key,) in connection.exec_driver_sql(
+                "SELECT citation_key FROM works WHERE id NOT IN (?, ?, ?, ?)",
+                tuple(others[:-1]),
+            ) if key]  # fmt: skip
+        expected = CitationKeyGenerator().fill_keys(
+            [""] * 4, [upgraded.get_work(work_id).record for work_id in others[:-1]], stored
+        )
+        assert keys[1:5] == expected
+        # An export now only reads them.
+        assert upgraded.assign_citation_keys(added[:5], CitationKeyGenerator().make_key) == dict(
+            zip(added[:5], keys[:5], strict=True)
+        )
+    finally:
+        upgraded.close()
+
+
+def test_an_upgrade_keys_works_with_the_pattern_it_is_opened_with(
+    library: Library, library_path: Path
+) -> None:
+    added = _works_to_key(library)
+    library.close()
+    keyless_at_0010(library_path, added)
+    upgraded = Library.open(library_path, key_pattern="{journal}{year}-{Auth}")
+    try:
+        assert _keys(upgraded, added) == [
+            "2020-Nowak", "2020-Nowaka", "2019-Wt", "cells-Anon", "2021-Zak", None
+        ]  # fmt: skip
+    finally:
+        upgraded.close()
+
+
+def test_an_upgrade_keys_a_large_library_chunk_by_chunk(
+    library: Library, library_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each chunk reads the keys the chunks before it stored: no key is given twice."""
+    from exodesk.storage import citekeys
+
+    same = (Author(family="Nowak"),)
+    records = [WorkRecord(title=f"Exosomes {n}", year=2020, authors=same) for n in range(7)]
+    added = _import(library, *records).added
+    library.close()
+    keyless_at_0010(library_path, added)
+    monkeypatch.setattr(citekeys, "KEYLESS_CHUNK", 3)
+    upgraded = Library.open(library_path)
+    try:
+        assert _keys(upgraded, added) == [
+            "nowak2020exosomes",
+            *(f"nowak2020exosomes{suffix}" for suffix in "abcdef"),
+        ]
+    finally:
+        upgraded.close()

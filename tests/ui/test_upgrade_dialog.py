@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from older_library import keyless_at_0010
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
@@ -120,3 +121,44 @@ def test_a_current_library_opens_at_once_on_the_callers_thread(
     opened = open_showing_upgrade(library_path, opener)
     opened.close()
     assert threads == [threading.main_thread()]
+
+
+def test_the_window_upgrades_a_library_with_the_key_pattern_of_its_preferences(
+    library: Library, library_path: Path, tmp_path: Path
+) -> None:
+    """``exodesk`` itself (a process of its own, as launched): works an older exodesk left
+    without keys get them from the pattern in the preferences."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    from PySide6.QtCore import QSettings
+
+    library.close()
+    keyless_at_0010(library_path)
+    folders = {name: str(tmp_path / name.lower()) for name in (
+        "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"
+    )}  # fmt: skip
+    settings = QSettings(
+        str(Path(folders["XDG_CONFIG_HOME"]) / "exodesk" / "exodesk.conf"),
+        QSettings.Format.IniFormat,
+    )
+    settings.setValue("citation/keyPattern", "{Auth}:{year}")
+    settings.sync()
+    done = subprocess.run(
+        [sys.executable, "-m", "exodesk", "--library", str(library_path),
+         "--screenshot", str(tmp_path / "shot.png")],
+        env={**os.environ, **folders, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    connection = sqlite3.connect(library_path)
+    try:
+        keys = dict(connection.execute("SELECT pmid, citation_key FROM works"))
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    finally:
+        connection.close()
+    assert revision == HEAD_REVISION
+    assert keys["39886670"] == "Yan:2025"  # a citing article, by the preferences' pattern
+    assert keys["39598465"] is None  # untitled: keyed when its metadata comes in

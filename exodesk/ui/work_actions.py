@@ -42,6 +42,10 @@ class WorkActions(QObject):
         self._writes = writes or Writes(library, self)
         self._selected_ids = selected_ids
         self._parent = parent
+        # Stars set but not yet written (waiting behind an import): work id -> (value, the
+        # change that set it). The table still shows the stored state meanwhile, and a
+        # second toggle must undo the first, not repeat it.
+        self._unwritten_stars: dict[int, tuple[bool, object]] = {}
         self.failed.connect(self._show_failure)
 
         self.open_doi = self._action(
@@ -201,13 +205,26 @@ class WorkActions(QObject):
         ids = self._selected_ids()
         if not ids:
             return
+        waiting = self._unwritten_stars
         rows = self._library.fetch_rows(ids).values()
-        value = not all(row.starred for row in rows)
-        self._writes.run(
-            lambda: self._library.set_starred(ids, value),
-            lambda _: self._events.works_changed.emit(ids),
-            self._failed,
-        )
+        value = not all(waiting.get(row.id, (row.starred,))[0] for row in rows)
+        change = object()
+
+        def settled() -> None:
+            for work_id in ids:
+                if waiting.get(work_id, (None, None))[1] is change:
+                    del waiting[work_id]
+
+        def done(_result: object) -> None:
+            settled()
+            self._events.works_changed.emit(ids)
+
+        def failed(error: Exception) -> None:
+            settled()
+            self._failed(error)
+
+        if not self._writes.run(lambda: self._library.set_starred(ids, value), done, failed):
+            waiting.update((work_id, (value, change)) for work_id in ids)
 
     def _failed(self, error: Exception) -> None:
         self.failed.emit(str(error))

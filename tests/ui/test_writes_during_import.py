@@ -74,6 +74,30 @@ def test_a_star_waits_for_the_import_and_then_shows(
     assert window.statusBar().currentMessage() == "Changes saved"
 
 
+def test_a_star_toggled_again_while_it_waits_is_undone_not_repeated(
+    qtbot, window: MainWindow, library: Library
+) -> None:
+    """The table shows the stored star until the import ends: each toggle goes from the
+    star the last one set, as if it had been written."""
+    work_id = select_row(qtbot, window, 2)
+    with PausedImport(library) as running:
+        window.work_actions.toggle_star.trigger()  # star
+        window.work_actions.toggle_star.trigger()  # unstar
+        assert window.writes.pending() == 2
+        running.resume()
+        qtbot.waitUntil(lambda: window.writes.pending() == 0, timeout=5000)
+    assert not library.get_work(work_id).starred
+    with PausedImport(library) as running:
+        for _ in range(3):  # star, unstar, star
+            window.work_actions.toggle_star.trigger()
+        running.resume()
+        qtbot.waitUntil(lambda: window.writes.pending() == 0, timeout=5000)
+    assert library.get_work(work_id).starred
+    # Written: the next toggle reads the stored star again.
+    window.work_actions.toggle_star.trigger()
+    assert not library.get_work(work_id).starred
+
+
 def test_changes_made_meanwhile_are_written_in_the_order_made(
     qtbot, window: MainWindow, library: Library
 ) -> None:

@@ -9,11 +9,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from exodesk import exporter
+from exodesk.core.citekeys import first_free_key
 from exodesk.core.entries import BibEntry
 from exodesk.core.query import Scope, WorkQuery
-from exodesk.core.records import Author, WorkRecord
+from exodesk.core.records import Author, Source, WorkRecord
 from exodesk.formats import registry
 from exodesk.storage import citekeys as citekeys_store
 from exodesk.storage.errors import NotFoundError
@@ -184,3 +187,42 @@ def test_entries_for_the_clipboard_get_keys_free_among_them_and_nothing_is_store
     ]
     stored = library.entries_of([first, second])
     assert [stored[work_id].key for work_id in (first, second)] == ["", ""]  # nothing stored
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.sampled_from(["ab", "abc", "aba", "abca", "Ab", "b", "ABC"]), max_size=25),
+    st.lists(st.sampled_from(["ab", "abc", "aba", "abcb", "ABa", "abcaa"]), unique=True),
+)
+def test_keys_given_are_the_first_free_ones_whatever_bases_start_others(
+    tmp_path: Path, bases: list[str], stored: list[str]
+) -> None:
+    """Bases that start other bases ("ab", "abc", "abca") and keys stored before: every
+    key given is the first free one of its base, counting the keys stored and those given
+    before it, as if given one at a time in order (ignoring case)."""
+    library = Library.open(tmp_path / f"keys-{len(list(tmp_path.iterdir()))}.sqlite")
+    try:
+        ids = [
+            library.add_work(WorkRecord(title=f"Work {n}", year=2020), Source.IMPORT)
+            for n in range(len(stored) + len(bases))
+        ]
+        keyed, keyless = ids[: len(stored)], ids[len(stored) :]
+        if stored:
+            with library.engine.begin() as connection:
+                connection.exec_driver_sql(
+                    "UPDATE works SET citation_key = ? WHERE id = ?",
+                    list(zip(stored, keyed, strict=True)),
+                )
+        base_of = {f"Work {len(stored) + n}": base for n, base in enumerate(bases)}
+        given = library.assign_citation_keys(keyless, lambda record: base_of[record.title])
+    finally:
+        library.close()
+    used = {key.lower() for key in stored}
+    expected = {}
+    for work_id, base in zip(keyless, bases, strict=True):
+        key, _next = first_free_key(base, used)
+        used.add(key.lower())
+        expected[work_id] = key
+    assert given == expected

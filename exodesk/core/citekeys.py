@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from itertools import count
 
 from exodesk.core.records import Author, WorkRecord
@@ -200,8 +201,14 @@ def _author_part(author: Author) -> str:
         words = _significant(_words(author.name)) or _words(author.name)
         return words[0] if len(words) == 1 else "".join(word[0] for word in words)
     # split_name writes a suffix as "Family, Jr": the suffix is not part of the name.
-    family = author.family.split(",")[0] or author.given
-    return "".join(_words(family))
+    return _name_part(author.family.split(",")[0] or author.given)
+
+
+@lru_cache(maxsize=8192)
+def _name_part(name: str) -> str:
+    """A family name's words joined: names repeat across a library's works, and folding
+    one to ASCII was a third of making a key."""
+    return "".join(_words(name))
 
 
 def _field_value(field: str, record: WorkRecord) -> str:

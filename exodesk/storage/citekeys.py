@@ -159,47 +159,40 @@ def stored_keys(connection: Connection, work_ids: Sequence[int]) -> dict[int, st
 
 
 class TakenKeys:
-    """Lower-cased keys in use, grouped by the base keys (prefixes) asked about so far.
+    """Lower-cased keys in use: those stored that start with the base keys (prefixes)
+    asked about so far, and those given or added since.
 
-    ``give`` only ever tries the base and the base plus a suffix, so the keys that start
-    with the base are all it needs to see."""
+    ``give`` only ever tries the base and the base plus a suffix, all of which start with
+    the base: every stored key it could clash with was read with that prefix. So one set
+    serves every base (a key given is seen by every later base it starts with)."""
 
     def __init__(self) -> None:
-        self._by_prefix: dict[str, set[str]] = {}
-        self._lengths: list[int] = []
+        self._asked: set[str] = set()
+        self._taken: set[str] = set()
         self._next_suffix: dict[str, int] = {}
 
     def add_prefixes(self, connection: Connection, prefixes: set[str]) -> None:
-        new = {prefix for prefix in prefixes if prefix not in self._by_prefix}
-        for prefix in new:
-            self._by_prefix[prefix] = set()
-        for prefix, key in _stored_with_prefixes(connection, new):
-            self._by_prefix[prefix].add(key)
-        lengths = {len(prefix) for prefix in new}
-        if not lengths.issubset(self._lengths):
-            self._lengths = sorted(lengths.union(self._lengths))
+        new = prefixes - self._asked
+        self._asked |= new
+        self._taken.update(key for _prefix, key in _stored_with_prefixes(connection, new))
 
     def add(self, key: str) -> None:
-        for length in self._lengths:
-            if length > len(key):
-                break
-            group = self._by_prefix.get(key[:length])
-            if group is not None:
-                group.add(key)
+        self._taken.add(key)
 
     def release(self) -> None:
-        """Let the groups go one at a time (an import's may hold a key per added work)."""
-        while self._by_prefix:
-            self._by_prefix.popitem()
+        """Let the keys go a slice at a time (an import's may hold a key per added work)."""
+        for kept in (self._taken, self._asked):
+            for _ in range(len(kept)):
+                kept.pop()
         self._next_suffix.clear()
 
     def give(self, base: str) -> str:
         """A free key for ``base`` (asked about with ``add_prefixes``), now taken."""
         prefix = base.lower()
         key, self._next_suffix[prefix] = first_free_key(
-            base, self._by_prefix[prefix], self._next_suffix.get(prefix, 1)
+            base, self._taken, self._next_suffix.get(prefix, 1)
         )
-        self.add(key.lower())
+        self._taken.add(key.lower())
         return key
 
 

@@ -232,7 +232,7 @@ class _Session:
         self._by_year_author: dict[tuple[int | None, str], set[int]] = {}
         self._keys: set[str] = set()
         self._make_key = CitationKeyGenerator(options.key_pattern).make_key
-        self._taken_keys = citekeys.TakenKeys()  # by base key, for the keys it gives
+        self._taken_keys = citekeys.TakenKeys()  # for the keys it gives
         self._tag_ids: dict[str, int] = {}
         # The database as it was when the batch began (cleared with every batch).
         self._db_ids: dict[tuple[str, str], int | None] = {}

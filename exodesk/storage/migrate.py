@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, exc
 
-from exodesk.core.citekeys import DEFAULT_PATTERN
+from exodesk.core.citekeys import DEFAULT_PATTERN, validate_pattern
 from exodesk.storage.errors import NewerSchemaError
 
 if TYPE_CHECKING:
@@ -110,7 +110,9 @@ def upgrade_library(
     engine: Engine, path: Path | None, *, key_pattern: str = DEFAULT_PATTERN
 ) -> Path | None:
     """Migrate the library behind ``engine`` to head; return the backup made, if any.
-    ``key_pattern`` makes the citation keys of works an upgrade keys (0011)."""
+    ``key_pattern`` makes the citation keys of works an upgrade keys (0011); a pattern
+    that is no pattern raises ValueError before anything is copied or changed."""
+    validate_pattern(key_pattern)
     with engine.connect() as connection:
         if _stored_revision(connection) == HEAD_REVISION:
             return None

@@ -475,3 +475,19 @@ def test_an_upgrade_keys_a_large_library_chunk_by_chunk(
         ]
     finally:
         upgraded.close()
+
+
+def test_an_upgrade_with_a_pattern_that_is_no_pattern_changes_nothing(
+    library: Library, library_path: Path
+) -> None:
+    added = _works_to_key(library)
+    library.close()
+    keyless_at_0010(library_path, added)
+    with pytest.raises(ValueError, match="unknown field"):
+        Library.open(library_path, key_pattern="{nope}")
+    assert not list(library_path.parent.glob("*.bak"))  # not even a backup was made
+    connection = sqlite3.connect(library_path)
+    try:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0010",)
+    finally:
+        connection.close()

@@ -157,6 +157,8 @@ class Work:
     provenance: dict[str, Source] = field(default_factory=dict)
     created: datetime | None = None
     updated: datetime | None = None
+    #: Its citation key ("" until it has one: a work waiting for its title).
+    citation_key: str = ""
 
     # Convenience accessors so callers need not reach through ``record``.
     @property

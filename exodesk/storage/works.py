@@ -281,7 +281,7 @@ def get_works(
         people = authors_of(connection, chunk)
         provenance = _provenance_of(connection, chunk) if with_provenance else {}
         tag_map = tags_of_works(connection, chunk) if with_tags else {}
-        for work_id, *values, is_read, starred, needs_metadata, created, updated in rows:
+        for work_id, *values, is_read, starred, needs_metadata, created, updated, key in rows:
             # In WorkRecord's order: the identifiers come last and are "" when unknown
             # (NULL in the table, for uniqueness).
             values[-3:] = [value or "" for value in values[-3:]]
@@ -301,6 +301,7 @@ def get_works(
                 provenance.get(work_id, {}),
                 to_time(created) if to_time is not None else created,
                 to_time(updated) if to_time is not None else updated,
+                key or "",
             )
     return result
 
@@ -314,7 +315,7 @@ assert set(RECORD_SCALARS) == set(SCALAR_FIELDS)
 assert RECORD_SCALARS[-3:] == ("doi", "pmid", "pmcid")
 _SELECT_WORKS = (
     f"SELECT id, {', '.join(RECORD_SCALARS)}, is_read, starred, needs_metadata, "
-    "created_at, updated_at FROM works WHERE id IN ({marks})"
+    "created_at, updated_at, citation_key FROM works WHERE id IN ({marks})"
 )
 
 

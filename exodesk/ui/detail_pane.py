@@ -52,7 +52,7 @@ _FIELDS_BEFORE = (
     "language",
 )
 _LINKS = (("doi", LinkKind.DOI), ("pmid", LinkKind.PUBMED), ("pmcid", LinkKind.PMC))
-_FIELDS_AFTER = ("subjects", "keywords", "status")
+_FIELDS_AFTER = ("citation_key", "subjects", "keywords", "status")
 
 
 def rich_text_of(text: str) -> str:
@@ -276,6 +276,7 @@ class DetailPane(QWidget):
             "doi": self.tr("DOI"),
             "pmid": self.tr("PMID"),
             "pmcid": self.tr("PMCID"),
+            "citation_key": self.tr("Citation key"),
             "subjects": self.tr("Subjects"),
             "keywords": self.tr("Keywords"),
             "status": self.tr("Status"),
@@ -381,6 +382,9 @@ class DetailPane(QWidget):
             "publisher": record.publisher,
             "type": self._type_name(record.type),
             "language": _language_name(record.language),
+            # The key every export writes (BibTeX, BibLaTeX, CSL-JSON id): selectable, for
+            # \cite{...} in a manuscript.
+            "citation_key": work.citation_key,
             "subjects": ", ".join(record.subjects),
             "keywords": ", ".join(record.keywords),
             "status": self._status(work),

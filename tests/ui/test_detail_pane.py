@@ -84,6 +84,10 @@ def test_shows_all_metadata_of_the_review(pane: DetailPane, library: Library) ->
     assert 'href="exodesk-open:doi:10.3390/cells12030356"' in label(pane, "doiLink").text()
     assert 'href="exodesk-open:pubmed:36766698"' in label(pane, "pmidLink").text()
     assert label(pane, "pmcidLink").text() == "—"
+    # The key exports write, to copy into a manuscript.
+    key = label(pane, "citationKeyValue")
+    assert key.text() == "stefanska2023role" and key.isVisibleTo(pane)
+    assert key.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
     assert label(pane, "detailAbstract").text().startswith("Exosomes are biological")
     assert label(pane, "needsMetadataNotice").isHidden()
 
@@ -106,6 +110,7 @@ def test_untitled_work_is_marked(pane: DetailPane, library: Library) -> None:
     assert title.property("untitled") is True
     assert not label(pane, "needsMetadataNotice").isHidden()
     assert label(pane, "pmcidLink").text().endswith(">PMC11759861</a>")
+    assert not label(pane, "citationKeyValue").isVisibleTo(pane)  # keyed once it has a title
 
     review_id = library.find_work_id(pmid=REVIEW_PMID)
     pane.show_work(review_id)

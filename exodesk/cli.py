@@ -148,6 +148,7 @@ def _work_json(work: Work) -> dict[str, Any]:
         "doi": record.doi or None,
         "pmid": record.pmid or None,
         "pmcid": record.pmcid or None,
+        "citation_key": work.citation_key or None,  # what exports write; none until titled
         "type": record.type,
         "publisher": record.publisher,
         "abstract": record.abstract,
@@ -185,6 +186,8 @@ def _work_lines(work: Work) -> list[str]:
         _citation_text(work),
         identifiers,
     ]
+    if work.citation_key:
+        lines.append(f"Citation key: {work.citation_key}")
     if record.keywords:
         lines.append("Keywords: " + "; ".join(record.keywords))
     if record.subjects:

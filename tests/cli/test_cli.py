@@ -31,6 +31,7 @@ WORK_KEYS = {
     "doi",
     "pmid",
     "pmcid",
+    "citation_key",
     "tags",
     "read",
     "starred",
@@ -95,6 +96,7 @@ def test_review_text_is_a_summary(
     assert "Cells. 2023;12(3):356" in out
     assert "DOI: 10.3390/cells12030356" in out
     assert "PMID: 36766698" in out
+    assert "Citation key: stefanska2023role" in out
     assert "Cited by 5 articles in this library." in out
 
 
@@ -128,6 +130,13 @@ def test_list_json_gives_the_five_citing_articles(
     assert {work["pmid"] for work in untitled} == UNTITLED_PMIDS
     assert all(work["needs_metadata"] for work in untitled)
     assert not any(work["needs_metadata"] for work in works if work["title"])
+    # The keys exports write: every titled work has one, kept from the library's build.
+    assert {work["pmid"]: work["citation_key"] for work in works if work["title"]} == {
+        "39886670": "yan2025exosomal",
+        "39849585": "rayatpisheh2025mesenchymal",
+        "39817143": "chew2025exosomes",
+    }
+    assert [work["citation_key"] for work in untitled] == [None, None]
     yan = next(work for work in works if work["pmid"] == "39886670")
     assert yan["title"] == (
         "Exosomal lncRNAs as diagnostic and therapeutic targets in multiple myeloma"
@@ -265,6 +274,7 @@ def test_show_text(
     assert "PMID: 39857679" in out
     assert "Read: no   Starred: yes   Tags: -" in out
     assert "Fetch the title later." in out
+    assert "Citation key" not in out  # none until its title comes in
 
 
 @pytest.mark.parametrize(

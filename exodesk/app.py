@@ -16,6 +16,7 @@ from exodesk.default_library import ensure_default_library
 from exodesk.icons import app_icon
 from exodesk.storage.errors import LibraryError
 from exodesk.storage.library import Library
+from exodesk.storage.migrate import UpgradeProgress
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -61,10 +62,13 @@ def _application() -> QApplication:
     return app
 
 
-def open_library(path: Path, key_pattern: str = DEFAULT_PATTERN) -> Library:
+def open_library(
+    path: Path, key_pattern: str = DEFAULT_PATTERN, progress: UpgradeProgress | None = None
+) -> Library:
     """The library at ``path``, upgraded if need be (keyless works get keys of
-    ``key_pattern``), holding the embedded default library when it was empty."""
-    library = Library.open(path, key_pattern=key_pattern)
+    ``key_pattern``; ``progress`` hears how the upgrade goes), holding the embedded default
+    library when it was empty."""
+    library = Library.open(path, key_pattern=key_pattern, upgrade_progress=progress)
     try:
         ensure_default_library(library)
     except BaseException:
@@ -131,7 +135,9 @@ def run_gui(library_path: Path, screenshot: Path | None = None, files: Sequence[
         guard.files_received.connect(handed_over.append)
     try:
         pattern = str(read_option(KEY_PATTERN))
-        library = open_showing_upgrade(library_path, lambda path: open_library(path, pattern))
+        library = open_showing_upgrade(
+            library_path, lambda path, progress: open_library(path, pattern, progress)
+        )
     except LibraryError as error:
         log.error("cannot open library: %s", error)
         print(f"exodesk: error: {error}", file=sys.stderr)

@@ -100,9 +100,14 @@ SELECT w.id, w.title, w.year, w.container_title, w.container_abbrev, a.family, a
 """
 
 
-def key_keyless_works(connection: Connection, make_key: Callable[[WorkRecord], str]) -> int:
+def key_keyless_works(
+    connection: Connection,
+    make_key: Callable[[WorkRecord], str],
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Give every work that has a title but no citation key one (oldest work first), as
-    ``give_described_keys`` would; return how many were keyed.
+    ``give_described_keys`` would; return how many were keyed. ``progress(done, total)``
+    hears after each chunk, counting the works without a key that have some title.
 
     For a library filled before works were keyed as they are added (migration 0011): from
     then on every work with a title has its key, and exports only read keys. A chunk of
@@ -110,6 +115,12 @@ def key_keyless_works(connection: Connection, make_key: Callable[[WorkRecord], s
     million works never sit in memory at once."""
     given = 0
     after = 0
+    total = 0
+    if progress is not None:
+        total = connection.exec_driver_sql(
+            "SELECT count(*) FROM works WHERE citation_key IS NULL AND title <> ''"
+        ).scalar_one()
+        progress(0, total)
     while True:
         rows = connection.exec_driver_sql(_KEYLESS, (after, KEYLESS_CHUNK)).all()
         if not rows:
@@ -122,6 +133,8 @@ def key_keyless_works(connection: Connection, make_key: Callable[[WorkRecord], s
         if updates:
             connection.exec_driver_sql("UPDATE works SET citation_key = ? WHERE id = ?", updates)
         given += len(updates)
+        if progress is not None:
+            progress(min(given, total), total)
 
 
 def _key_record(

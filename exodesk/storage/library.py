@@ -41,7 +41,7 @@ from exodesk.storage.errors import (
 )
 from exodesk.storage.importing import ImportOptions, ImportOutcome
 from exodesk.storage.listing import SidebarCounts
-from exodesk.storage.migrate import upgrade_library
+from exodesk.storage.migrate import UpgradeProgress, upgrade_library
 from exodesk.storage.schema import citation_sources, tracked_reviews, work_merges
 from exodesk.storage.schema import works as works_table
 from exodesk.storage.sql import BATCH, chunks, placeholders
@@ -100,9 +100,11 @@ class Library:
         *,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
         key_pattern: str = DEFAULT_PATTERN,
+        upgrade_progress: UpgradeProgress | None = None,
     ) -> Library:
         """Open (and create, or upgrade) the library file at ``path``. An upgrade keys the
-        works that have a title but no citation key with ``key_pattern`` (migration 0011)."""
+        works that have a title but no citation key with ``key_pattern`` (migration 0011),
+        and tells ``upgrade_progress`` how its long steps go (``migrate.UpgradeProgress``)."""
         path = Path(path).expanduser()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +115,9 @@ class Library:
         library = cls(engine, path, busy_timeout_ms)
         try:
             with library._translated_errors():
-                library.backup_path = upgrade_library(engine, path, key_pattern=key_pattern)
+                library.backup_path = upgrade_library(
+                    engine, path, key_pattern=key_pattern, progress=upgrade_progress
+                )
         except BaseException:
             engine.dispose()
             raise

@@ -17,6 +17,7 @@ a second of imports on every start.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,15 @@ SCRIPT_LOCATION = "exodesk.storage:migrations"
 HEAD_REVISION = "0011"
 #: ``Config.attributes`` entry: the pattern of the citation keys an upgrade gives (0011).
 KEY_PATTERN_ATTRIBUTE = "key_pattern"
+#: ``Config.attributes`` entry: where a migration reports its progress (``UpgradeProgress``).
+PROGRESS_ATTRIBUTE = "progress"
+#: Steps of an upgrade that report their progress, with (done, total) in their own units.
+BACKUP_STEP = "backup"  # pages of the file copied aside
+KEYS_STEP = "keys"  # works given citation keys (0011)
+#: ``progress(step, done, total)``: called on the upgrading thread.
+UpgradeProgress = Callable[[str, int, int], None]
+#: Pages the backup copies between two progress reports (100 MB of 4 KiB pages).
+BACKUP_PAGES_PER_STEP = 25_600
 
 
 def alembic_config() -> Config:
@@ -91,14 +101,23 @@ def needs_upgrade(path: Path) -> bool:
     return len(rows) == 1 and rows[0][0] != HEAD_REVISION
 
 
-def backup_file(path: Path, revision: str | None) -> Path:
+def backup_file(path: Path, revision: str | None, progress: UpgradeProgress | None = None) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.{revision or 'unversioned'}.{stamp}.bak")
     source = sqlite3.connect(path)
     try:
         destination = sqlite3.connect(target)
         try:
-            source.backup(destination)
+            if progress is None:
+                source.backup(destination)
+            else:
+                source.backup(
+                    destination,
+                    pages=BACKUP_PAGES_PER_STEP,
+                    progress=lambda _status, left, total: progress(
+                        BACKUP_STEP, total - left, total
+                    ),
+                )
         finally:
             destination.close()
     finally:
@@ -107,11 +126,16 @@ def backup_file(path: Path, revision: str | None) -> Path:
 
 
 def upgrade_library(
-    engine: Engine, path: Path | None, *, key_pattern: str = DEFAULT_PATTERN
+    engine: Engine,
+    path: Path | None,
+    *,
+    key_pattern: str = DEFAULT_PATTERN,
+    progress: UpgradeProgress | None = None,
 ) -> Path | None:
     """Migrate the library behind ``engine`` to head; return the backup made, if any.
     ``key_pattern`` makes the citation keys of works an upgrade keys (0011); a pattern
-    that is no pattern raises ValueError before anything is copied or changed."""
+    that is no pattern raises ValueError before anything is copied or changed.
+    ``progress`` hears of the long steps (``BACKUP_STEP``, ``KEYS_STEP``)."""
     validate_pattern(key_pattern)
     with engine.connect() as connection:
         if _stored_revision(connection) == HEAD_REVISION:
@@ -131,10 +155,11 @@ def upgrade_library(
             f"(schema {revision}); it has been left unchanged. Update exodesk to open it.",
             path,
         )
-    backup = backup_file(path, revision) if (path is not None and populated) else None
+    backup = backup_file(path, revision, progress) if (path is not None and populated) else None
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         config.attributes[KEY_PATTERN_ATTRIBUTE] = key_pattern
+        config.attributes[PROGRESS_ATTRIBUTE] = progress
         command.upgrade(config, "head")
     return backup

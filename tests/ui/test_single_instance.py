@@ -16,7 +16,7 @@ from alembic import command
 
 from exodesk.single_instance import Claim, InstanceGuard, instance_key
 from exodesk.storage.library import Library
-from exodesk.storage.migrate import alembic_config
+from exodesk.storage.migrate import UpgradeProgress, alembic_config
 from exodesk.ui.upgrade import open_showing_upgrade
 
 # The second launch, as app.py does it: hand over, and exit 0 only when delivered.
@@ -193,7 +193,7 @@ def test_a_launch_during_an_upgrade_is_answered_and_its_files_kept(
     refs.write_text("TY  - JOUR\nER  - \n", encoding="utf-8")
     second: list[subprocess.Popen[bytes]] = []
 
-    def opener(path: Path) -> Library:
+    def opener(path: Path, _progress: UpgradeProgress) -> Library:
         # The upgrade is under way until the second launch has been answered and exited.
         second.append(start_second_launch(first.key, str(refs), cwd=tmp_path))
         second[0].wait(timeout=15)

@@ -14,7 +14,14 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from exodesk.storage.errors import NewerSchemaError
 from exodesk.storage.library import Library
-from exodesk.storage.migrate import HEAD_REVISION, alembic_config, needs_upgrade
+from exodesk.storage.migrate import (
+    BACKUP_STEP,
+    HEAD_REVISION,
+    KEYS_STEP,
+    UpgradeProgress,
+    alembic_config,
+    needs_upgrade,
+)
 from exodesk.ui.upgrade import open_showing_upgrade
 
 
@@ -63,7 +70,7 @@ def test_an_old_library_opens_on_a_thread_behind_a_dialog_naming_it(
     seen: list[str] = []
     turns: list[int] = []
 
-    def opener(path: Path) -> Library:
+    def opener(path: Path, _progress: UpgradeProgress) -> Library:
         # Held until the test has seen the dialog: the upgrade is under way meanwhile.
         seen.append(threading.current_thread().name)
         assert release.wait(10)
@@ -99,7 +106,7 @@ def test_what_the_opening_raises_reaches_the_caller_and_the_dialog_goes(
 ) -> None:
     _made_by_an_older_exodesk(library)
 
-    def opener(path: Path) -> Library:
+    def opener(path: Path, _progress: UpgradeProgress) -> Library:
         raise NewerSchemaError(f"{path} was written by a newer version of exodesk", path)
 
     with pytest.raises(NewerSchemaError, match="newer version"):
@@ -113,7 +120,7 @@ def test_a_current_library_opens_at_once_on_the_callers_thread(
     library.close()
     threads: list[threading.Thread] = []
 
-    def opener(path: Path) -> Library:
+    def opener(path: Path, _progress: UpgradeProgress) -> Library:
         threads.append(threading.current_thread())
         assert not _upgrade_dialogs()
         return Library.open(path)
@@ -162,3 +169,63 @@ def test_the_window_upgrades_a_library_with_the_key_pattern_of_its_preferences(
     assert revision == HEAD_REVISION
     assert keys["39886670"] == "Yan:2025"  # a citing article, by the preferences' pattern
     assert keys["39598465"] is None  # untitled: keyed when its metadata comes in
+
+
+def test_the_dialog_shows_how_far_the_long_steps_are(
+    qtbot, library: Library, library_path: Path
+) -> None:
+    """The copy and the keying say how far they are; between them, and after, the dialog
+    is busy again (what follows reports nothing)."""
+    _made_by_an_older_exodesk(library)
+    reported = threading.Event()
+    release = threading.Event()
+    looks: list[tuple[str, int, int, int]] = []
+
+    def opener(path: Path, progress: UpgradeProgress) -> Library:
+        progress(BACKUP_STEP, 40, 100)
+        progress(KEYS_STEP, 3_000, 12_500)
+        reported.set()
+        assert release.wait(10)
+        progress(KEYS_STEP, 12_500, 12_500)
+        return Library.open(path)
+
+    def look() -> None:
+        for dialog in _upgrade_dialogs():
+            looks.append((dialog.labelText(), dialog.minimum(), dialog.maximum(), dialog.value()))
+            if reported.is_set() and dialog.value() == 3_000:
+                release.set()
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(5)
+    opened = open_showing_upgrade(library_path, opener)
+    timer.stop()
+    opened.close()
+    assert release.is_set()
+    keying = [entry for entry in looks if entry[2] == 12_500]
+    assert keying and keying[-1][3] == 3_000
+    assert keying[-1][0] == (
+        f"Giving citation keys to the 12,500 works of {library_path.name} that have none…"
+    )
+    qtbot.waitUntil(lambda: not _upgrade_dialogs())
+
+
+def test_a_real_upgrade_reports_its_copy_and_its_keys(
+    library: Library, library_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exodesk.storage import citekeys, migrate
+
+    library.close()
+    keyless_at_0010(library_path)
+    monkeypatch.setattr(citekeys, "KEYLESS_CHUNK", 2)
+    monkeypatch.setattr(migrate, "BACKUP_PAGES_PER_STEP", 5)
+    heard: list[tuple[str, int, int]] = []
+    opened = Library.open(
+        library_path, upgrade_progress=lambda step, done, total: heard.append((step, done, total))
+    )
+    opened.close()
+    copy = [(done, total) for step, done, total in heard if step == BACKUP_STEP]
+    keys = [(done, total) for step, done, total in heard if step == KEYS_STEP]
+    assert len(copy) > 1 and copy[-1][0] == copy[-1][1] > 0  # page by page, to the end
+    # The seed's four titled works, two at a time; its two untitled ones wait for metadata.
+    assert keys == [(0, 4), (2, 4), (4, 4)]

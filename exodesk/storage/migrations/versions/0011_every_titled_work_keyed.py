@@ -20,7 +20,7 @@ from alembic import op
 
 from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator
 from exodesk.storage.citekeys import key_keyless_works
-from exodesk.storage.migrate import KEY_PATTERN_ATTRIBUTE
+from exodesk.storage.migrate import KEY_PATTERN_ATTRIBUTE, KEYS_STEP, PROGRESS_ATTRIBUTE
 
 revision = "0011"
 down_revision = "0010"
@@ -29,9 +29,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    config = op.get_context().config
-    pattern = DEFAULT_PATTERN if config is None else config.attributes.get(KEY_PATTERN_ATTRIBUTE)
-    key_keyless_works(op.get_bind(), CitationKeyGenerator(pattern or DEFAULT_PATTERN).make_key)
+    attributes = {} if (config := op.get_context().config) is None else config.attributes
+    pattern = attributes.get(KEY_PATTERN_ATTRIBUTE) or DEFAULT_PATTERN
+    report = attributes.get(PROGRESS_ATTRIBUTE)
+    key_keyless_works(
+        op.get_bind(),
+        CitationKeyGenerator(pattern).make_key,
+        None if report is None else lambda done, total: report(KEYS_STEP, done, total),
+    )
 
 
 def downgrade() -> None:

@@ -4,6 +4,7 @@ thread, and the window's event loop keeps turning."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,20 @@ def _made_by_an_older_exodesk(library: Library) -> None:
         config.attributes["connection"] = connection
         command.downgrade(config, "0008")
     library.close()
+
+
+def _open_looking(
+    path: Path, opener: Callable[[Path, UpgradeProgress], Library], look: Callable[[], None]
+) -> Library:
+    """``open_showing_upgrade`` with ``look`` called every few milliseconds meanwhile, on
+    the event loop the dialog turns."""
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(5)
+    try:
+        return open_showing_upgrade(path, opener)
+    finally:
+        timer.stop()
 
 
 def _upgrade_dialogs() -> list[QProgressDialog]:
@@ -83,11 +98,7 @@ def test_an_old_library_opens_on_a_thread_behind_a_dialog_naming_it(
             assert library_path.name in dialogs[0].labelText()
             release.set()
 
-    timer = QTimer()
-    timer.timeout.connect(look)
-    timer.start(10)
-    opened = open_showing_upgrade(library_path, opener)
-    timer.stop()
+    opened = _open_looking(library_path, opener, look)
     try:
         assert release.is_set() and turns  # the event loop turned while it opened
         assert seen and seen[0] != threading.main_thread().name
@@ -195,12 +206,7 @@ def test_the_dialog_shows_how_far_the_long_steps_are(
             if reported.is_set() and dialog.value() == 3_000:
                 release.set()
 
-    timer = QTimer()
-    timer.timeout.connect(look)
-    timer.start(5)
-    opened = open_showing_upgrade(library_path, opener)
-    timer.stop()
-    opened.close()
+    _open_looking(library_path, opener, look).close()
     assert release.is_set()
     keying = [entry for entry in looks if entry[2] == 12_500]
     assert keying and keying[-1][3] == 3_000

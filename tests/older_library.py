@@ -38,3 +38,15 @@ def keyless_at_0010(
                 )
     finally:
         library.close()
+
+
+def keys_taken_away(library: Library, work_ids: Sequence[int]) -> None:
+    """Leave these works of an open library without citation keys, as an exodesk before
+    0011 (or another program) could: what an export or the clipboard must still key."""
+    if not work_ids:
+        return
+    with library.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE works SET citation_key = NULL WHERE id = ?",
+            [(work_id,) for work_id in work_ids],
+        )

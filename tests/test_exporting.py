@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from older_library import keys_taken_away
 
 from exodesk import exporter
 from exodesk.core.citekeys import first_free_key
@@ -54,8 +55,8 @@ def test_collecting_and_writing_pause_garbage_collection(
 def test_first_export_keys_the_works_from_the_records_it_read(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for number in range(3):  # entered by hand: keyed on their first export
-        library.add_work(WorkRecord(title=f"Entered by hand {number}", year=2020))
+    hand = [library.add_work(WorkRecord(title=f"By hand {n}", year=2020)) for n in range(3)]
+    keys_taken_away(library, hand)  # keyed on their first export
     ids = list(library.query_work_ids(WorkQuery(scope=Scope.EVERYTHING)))
     assert sum(not entry.key for entry in library.entries_of(ids).values()) >= 3
 
@@ -73,6 +74,7 @@ def test_first_export_keys_the_works_from_the_records_it_read(
 
 def test_exporting_a_work_that_is_gone_names_it(library: Library) -> None:
     keyless = library.add_work(WorkRecord(title="Entered by hand", year=2020))
+    keys_taken_away(library, [keyless])
     ids = list(library.query_work_ids(WorkQuery(scope=Scope.EVERYTHING)))
     with pytest.raises(NotFoundError, match="No work with id 999999"):
         exporter.collect_entries(library, [*ids, 999999])
@@ -178,7 +180,8 @@ def test_entries_for_the_clipboard_get_keys_free_among_them_and_nothing_is_store
     twin = WorkRecord(title="Exosomes in saliva", year=2023, authors=(Author("Li", "W"),))
     keyed = library.add_work(twin)
     library.assign_citation_keys([keyed], lambda _record: "li2023exosomes")
-    first, second = library.add_work(twin), library.add_work(twin)  # keyless, the same base
+    first, second = library.add_work(twin), library.add_work(twin)
+    keys_taken_away(library, [first, second])  # keyless, the same base
     entries = exporter.collect_entries(library, [keyed, first, second], store_keys=False)
     assert [entry.key for entry in entries] == [
         "li2023exosomes",
@@ -209,6 +212,7 @@ def test_keys_given_are_the_first_free_ones_whatever_bases_start_others(
             for n in range(len(stored) + len(bases))
         ]
         keyed, keyless = ids[: len(stored)], ids[len(stored) :]
+        keys_taken_away(library, ids)
         if stored:
             with library.engine.begin() as connection:
                 connection.exec_driver_sql(

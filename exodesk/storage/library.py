@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, exc, insert, select
 
-from exodesk.core.citekeys import DEFAULT_PATTERN
+from exodesk.core.citekeys import DEFAULT_PATTERN, CitationKeyGenerator
 from exodesk.core.entries import BibEntry
 from exodesk.core.identifiers import InvalidIdentifier, parse_identifier
 from exodesk.core.query import WorkQuery
@@ -237,10 +237,20 @@ class Library:
         with self._read() as connection:
             return connection.exec_driver_sql("SELECT count(*) FROM works").scalar_one() == 0
 
-    def add_work(self, record: WorkRecord, source: Source = Source.USER) -> int:
+    def add_work(
+        self,
+        record: WorkRecord,
+        source: Source = Source.USER,
+        make_key: Callable[[WorkRecord], str] | None = None,
+    ) -> int:
+        """Add one work, keyed like any work added (``make_key``, else the default pattern)
+        when it has a title."""
         with self._write() as connection:
-            work_id = works.insert_work(connection, works.validated(record), source)
+            record = works.validated(record)
+            work_id = works.insert_work(connection, record, source)
             fts.reindex(connection, [work_id])
+            keys_of = make_key or CitationKeyGenerator().make_key
+            citekeys_store.give_described_keys(connection, {work_id: record}, keys_of)
             return work_id
 
     def upsert_work(self, record: WorkRecord, source: Source) -> UpsertResult:

@@ -463,3 +463,19 @@ def test_a_library_opens_exactly_where_asked_whatever_its_folder_name(tmp_path: 
         assert work is not None and work.record.title == "Exosomes in a folder with a ?"
     finally:
         reopened.close()
+
+
+def test_a_work_added_by_hand_is_keyed_when_it_has_a_title(empty_library: Library) -> None:
+    nowak = (Author(family="Nowak"),)
+    first = empty_library.add_work(WorkRecord(title="Exosomes in saliva", year=2023, authors=nowak))
+    twin = empty_library.add_work(WorkRecord(title="Exosomes in saliva", year=2023, authors=nowak))
+    chosen = empty_library.add_work(WorkRecord(title="Any"), make_key=lambda _record: "mine")
+    untitled = empty_library.add_work(WorkRecord(pmid="40000001", year=2023))
+    keys = {work_id: entry.key for work_id, entry in empty_library.entries_of(
+        [first, twin, chosen, untitled]).items()}  # fmt: skip
+    assert keys == {
+        first: "nowak2023exosomes",
+        twin: "nowak2023exosomesa",
+        chosen: "mine",
+        untitled: "",  # keyed once its metadata comes in, or on its first export
+    }

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from older_library import keys_taken_away
 from sqlalchemy import exc
 
 from exodesk.core.records import Author, Source, WorkRecord
@@ -37,6 +38,7 @@ def test_works_come_back_whole_and_typed(empty_library: Library) -> None:
     )
     work_id = empty_library.add_work(record, Source.IMPORT)
     bare = empty_library.add_work(WorkRecord(title="Bare"), Source.USER)
+    keys_taken_away(empty_library, [work_id, bare])  # keyed below, or not at all
     empty_library.set_starred([work_id])
     found = empty_library.get_works([bare, work_id, 999])
     assert [work.id for work in found] == [bare, work_id]
@@ -71,6 +73,7 @@ def test_entries_are_what_an_export_writes(empty_library: Library) -> None:
     )
     work_id = empty_library.add_work(record, Source.IMPORT)
     bare = empty_library.add_work(WorkRecord(title="Bare"), Source.USER)
+    keys_taken_away(empty_library, [work_id, bare])  # keyed below, or not at all
     empty_library.tag_works("zeta", [work_id])
     empty_library.tag_works("Alpha", [work_id])
     empty_library.tag_works("beta", [work_id])

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from older_library import keys_taken_away
 from paused_import import PausedImport
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -229,6 +230,7 @@ def test_copying_a_citation_meanwhile_neither_waits_nor_writes(
     qtbot, window: MainWindow, library: Library
 ) -> None:
     keyless = library.add_work(WorkRecord(title="Exosomes in saliva", year=2023))
+    keys_taken_away(library, [keyless])
     assert window.select_sidebar_key(("filter", Scope.UNREAD))  # a new work is unread
     qtbot.waitUntil(lambda: bool(window.works_model.rows_of({keyless})))
     window.table.selectRow(window.works_model.rows_of({keyless})[0])

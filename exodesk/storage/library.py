@@ -633,11 +633,17 @@ class Library:
 
     def tag_works(self, name: str, work_ids: Sequence[int]) -> Tag:
         """Tag the works with the named tag, creating it if needed (case-insensitive)."""
+        return self.tag_works_creating(name, work_ids)[0]
+
+    def tag_works_creating(self, name: str, work_ids: Sequence[int]) -> tuple[Tag, bool]:
+        """``tag_works``, and whether the tag was created for it (the views then list a new
+        tag), known in the same transaction."""
         with self._write() as connection:
             self._check_works_exist(connection, work_ids)
-            tag = tags.get_or_create_tag(connection, name)
+            found = tags.find_tag(connection, name)
+            tag = found or tags.create_tag(connection, name)
             tags.link(connection, tag.id, work_ids)
-            return tags.get_tag(connection, tag.id)
+            return tags.get_tag(connection, tag.id), found is None
 
     def untag_works(self, tag_id: int, work_ids: Sequence[int]) -> None:
         with self._write() as connection:

@@ -217,13 +217,10 @@ class TagChips(QWidget):
         if not self._work_ids:
             return False
         work_ids = list(self._work_ids)
-
-        def write() -> bool:
-            created = self._library.find_tag(name) is None
-            self._library.tag_works(name, work_ids)
-            return created
-
-        refused = self._write(write, lambda created: self._changed(created, work_ids))
+        refused = self._write(
+            lambda: self._library.tag_works_creating(name, work_ids)[1],
+            lambda created: self._changed(created, work_ids),
+        )
         if not refused:
             self._edit.clear()
         return not refused

@@ -125,12 +125,8 @@ class WorkActions(QObject):
         if not ids:
             return
 
-        def write() -> tuple[bool, Tag]:
-            created = self._library.find_tag(name) is None
-            return created, self._library.tag_works(name, ids)
-
-        def done(result: tuple[bool, Tag]) -> None:
-            created, tag = result
+        def done(result: tuple[Tag, bool]) -> None:
+            tag, created = result
             if created:
                 self._events.tags_changed.emit()
             self._events.work_tags_changed.emit(list(ids))
@@ -142,7 +138,7 @@ class WorkActions(QObject):
                 ).replace("{name}", tag.name)
             )
 
-        self._writes.run(write, done, self._failed)
+        self._writes.run(lambda: self._library.tag_works_creating(name, ids), done, self._failed)
 
     def untag(self, tag_id: int, work_ids: list[int] | None = None) -> None:
         ids = self._selected_ids() if work_ids is None else work_ids

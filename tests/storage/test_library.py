@@ -239,6 +239,14 @@ def test_index_follows_upserts(library: Library) -> None:
 
 
 # -- tags ------------------------------------------------------------------------------------
+def test_tagging_says_whether_it_created_the_tag(library: Library) -> None:
+    ids = list(library.query_work_ids(WorkQuery()))
+    tag, created = library.tag_works_creating("Methods", ids[:1])
+    assert created and (tag.name, tag.count) == ("Methods", 1)
+    again, created = library.tag_works_creating("METHODS", ids[1:2])
+    assert not created and again.id == tag.id and again.count == 2
+
+
 def test_tag_names_are_unique_case_insensitively(library: Library) -> None:
     ids = list(library.query_work_ids(WorkQuery()))
     first = library.tag_works("Review", ids[:2])

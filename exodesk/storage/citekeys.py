@@ -47,14 +47,21 @@ def assign_keys(
                 raise NotFoundError(f"No work with id {work_id}.")
         # Each base's stored keys are read once per call; keys given since are added to
         # them in memory (they are in the database too, so later reads see them).
-        taken.add_prefixes(connection, {base.lower() for base in bases.values()})
-        updates = []
-        for work_id, base in bases.items():
-            key = keys[work_id] = taken.give(base)
-            updates.append((key, work_id))
+        keys.update(_store_free_keys(connection, taken, bases))
+    return keys
+
+
+def _store_free_keys(
+    connection: Connection, taken: TakenKeys, bases: Mapping[int, str]
+) -> dict[int, str]:
+    """Give each work the first free key of its base (in the order given) and store it;
+    return the keys given."""
+    taken.add_prefixes(connection, {base.lower() for base in bases.values()})
+    keys = {work_id: taken.give(base) for work_id, base in bases.items()}
+    if keys:
         connection.exec_driver_sql(
             "UPDATE works SET citation_key = ? WHERE id = ?",
-            updates,
+            [(key, work_id) for work_id, key in keys.items()],
         )
     return keys
 
@@ -126,13 +133,8 @@ def key_keyless_works(
         if not rows:
             return given
         after = rows[-1][0]
-        bases = [(row[0], make_key(_key_record(*row[1:]))) for row in rows if row[1].strip()]
-        taken = TakenKeys()
-        taken.add_prefixes(connection, {base.lower() for _work_id, base in bases})
-        updates = [(taken.give(base), work_id) for work_id, base in bases]
-        if updates:
-            connection.exec_driver_sql("UPDATE works SET citation_key = ? WHERE id = ?", updates)
-        given += len(updates)
+        bases = {row[0]: make_key(_key_record(*row[1:])) for row in rows if row[1].strip()}
+        given += len(_store_free_keys(connection, TakenKeys(), bases))
         if progress is not None:
             progress(min(given, total), total)
 

@@ -48,6 +48,12 @@ def sidebar_labels(win: MainWindow) -> list[str]:
     return [model.index(row).data() for row in range(model.rowCount())]
 
 
+def written_after(qtbot, win: MainWindow, running: PausedImport) -> None:
+    """Let the paused import end, then wait until the window's queued changes are written."""
+    running.resume()
+    qtbot.waitUntil(lambda: win.writes.pending() == 0, timeout=5000)
+
+
 def select_row(qtbot, win: MainWindow, row: int) -> int:
     rect = win.table.visualRect(win.works_model.index(row, 1))
     qtbot.mouseClick(win.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -85,14 +91,12 @@ def test_a_star_toggled_again_while_it_waits_is_undone_not_repeated(
         window.work_actions.toggle_star.trigger()  # star
         window.work_actions.toggle_star.trigger()  # unstar
         assert window.writes.pending() == 2
-        running.resume()
-        qtbot.waitUntil(lambda: window.writes.pending() == 0, timeout=5000)
+        written_after(qtbot, window, running)
     assert not library.get_work(work_id).starred
     with PausedImport(library) as running:
         for _ in range(3):  # star, unstar, star
             window.work_actions.toggle_star.trigger()
-        running.resume()
-        qtbot.waitUntil(lambda: window.writes.pending() == 0, timeout=5000)
+        written_after(qtbot, window, running)
     assert library.get_work(work_id).starred
     # Written: the next toggle reads the stored star again.
     window.work_actions.toggle_star.trigger()
@@ -108,8 +112,7 @@ def test_changes_made_meanwhile_are_written_in_the_order_made(
         window.work_actions.toggle_star.trigger()  # star...
         assert chips.add_tag("Read next")
         window.work_actions.mark_read.trigger()
-        running.resume()
-        qtbot.waitUntil(lambda: window.writes.pending() == 0, timeout=5000)
+        written_after(qtbot, window, running)
     work = library.get_work(work_id)
     assert work.starred and work.is_read and [tag.name for tag in work.tags] == ["Read next"]
     qtbot.waitUntil(lambda: chip_labels(chips) == ["Read next"])
@@ -119,8 +122,7 @@ def test_changes_made_meanwhile_are_written_in_the_order_made(
         window.work_actions.mark_read.trigger()
         window.work_actions.mark_unread.trigger()
         assert window.writes.pending() == 3
-        running.resume()
-        qtbot.waitUntil(lambda: window.writes.pending() == 0, timeout=5000)
+        written_after(qtbot, window, running)
     assert not library.get_work(work_id).is_read
 
 
@@ -193,8 +195,7 @@ def test_a_tag_renamed_in_a_dialog_closed_meanwhile_still_reaches_the_sidebar(
         dialog.rename_selected("Checked")
         dialog.close()  # deleted on close, before the change is written
         qtbot.waitUntil(lambda: not isValid(dialog))
-        running.resume()
-        qtbot.waitUntil(lambda: window.writes.pending() == 0, timeout=5000)
+        written_after(qtbot, window, running)
     assert library.find_tag("Checked") is not None
     qtbot.waitUntil(lambda: "Checked  (1)" in sidebar_labels(window))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QToolButton
+from PySide6.QtWidgets import QLabel, QToolButton
+from tag_chip_view import chip_labels, tag_field
 
 from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
@@ -34,20 +35,6 @@ def review_id(library: Library) -> int:
     work_id = library.find_work_id(pmid=REVIEW_PMID)
     assert work_id is not None
     return work_id
-
-
-def tag_field(chips: TagChips) -> QLineEdit:
-    field = chips.findChild(QLineEdit, "addTagEdit")
-    assert field is not None
-    return field
-
-
-def chip_labels(chips: TagChips) -> list[str]:
-    return [
-        label.text()
-        for label in chips.findChildren(QLabel, "tagChipLabel")
-        if label.isVisibleTo(chips)
-    ]
 
 
 def names_on(library: Library, work_id: int) -> list[str]:

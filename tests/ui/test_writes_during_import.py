@@ -13,8 +13,9 @@ from older_library import keys_taken_away
 from paused_import import PausedImport
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QPlainTextEdit
 from shiboken6 import isValid
+from tag_chip_view import chip_labels, tag_field
 
 from exodesk.core.query import Scope, WorkQuery
 from exodesk.core.records import WorkRecord
@@ -22,7 +23,6 @@ from exodesk.storage.library import Library
 from exodesk.ui.events import LibraryEvents
 from exodesk.ui.main_window import MainWindow
 from exodesk.ui.notes_editor import SAVE_DELAY_MS
-from exodesk.ui.tag_chips import TagChips
 
 
 @pytest.fixture
@@ -33,14 +33,6 @@ def window(qtbot, library: Library) -> Iterator[MainWindow]:
     qtbot.waitExposed(win)
     qtbot.waitUntil(lambda: not win.works_model.loading)
     yield win
-
-
-def chip_labels(chips: TagChips) -> list[str]:
-    return [
-        label.text()
-        for label in chips.findChildren(QLabel, "tagChipLabel")
-        if label.isVisibleTo(chips)
-    ]
 
 
 def sidebar_labels(win: MainWindow) -> list[str]:
@@ -131,7 +123,7 @@ def test_a_tag_typed_meanwhile_is_saved_after_the_import(
 ) -> None:
     work_id = select_row(qtbot, window, 2)
     chips = window.detail_pane.tag_chips
-    field = chips.findChild(QLineEdit, "addTagEdit")
+    field = tag_field(chips)
     with PausedImport(library) as running:
         qtbot.keyClicks(field, "Methods")
         qtbot.keyClick(field, Qt.Key.Key_Return)
